@@ -1,0 +1,44 @@
+"""The library entry points the commands call (one function per command)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import loader
+from generator.clock import reference_date
+from generator.model import Placement
+from generator.rules.data import Rules, load_rules
+from generator.rules.engine import Assessment, assess
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    placement: Placement
+    source: loader.Source
+    rules: Rules
+    assessment: Assessment
+
+    @property
+    def report(self) -> dict[str, Any]:
+        from generator.report import report_dict
+
+        return report_dict(self.assessment, self.placement, self.source)
+
+    def text(self) -> str:
+        from generator.report import render_text
+
+        return render_text(self.assessment, self.placement, self.rules, self.source)
+
+
+def check_source(source: loader.Source, today: str | None = None) -> CheckResult:
+    day = reference_date(today)
+    placement = loader.validate(source)
+    rules = load_rules()
+    return CheckResult(placement, source, rules, assess(placement, rules, day))
+
+
+def check_file(path: Path, today: str | None = None) -> CheckResult:
+    day = reference_date(today)  # a bad --today is reported before the file is read
+    return check_source(loader.read_source(path), day.isoformat())

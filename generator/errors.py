@@ -1,0 +1,68 @@
+"""User-facing errors: one type, turned into an exit status and clean lines in exactly one place (cli.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what is wrong, how to fix it."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    path: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        elif self.line:
+            where = f"line {self.line}: "
+        text = where + (f"{self.path}: " if self.path else "") + self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class InternpackError(Exception):
+    """Base of every error shown to the user without a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        return [self.message + (f" ({self.hint})" if self.hint else "")]
+
+
+
+
+class InputError(InternpackError):
+    """Bad input or usage: every problem listed, exit status 2, nothing written."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str, hint: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems, hint=hint)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class RulesDataError(InternpackError):
+    """The packaged rules data is broken (a developer error, reported cleanly)."""
+
+
+class RenderError(InternpackError):
+    """A document could not be rendered."""

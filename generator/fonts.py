@@ -1,0 +1,57 @@
+"""The fonts internpack draws with, in one place: CSS, DOCX and the input check read them from here."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+
+# Noto Sans CJK SC draws Chinese, Latin, Greek and Cyrillic and has real bold weights;
+# DejaVu Sans is the fallback for the scripts it lacks (Arabic, Hebrew, many symbols).
+FAMILIES: tuple[str, ...] = ("Noto Sans CJK SC", "DejaVu Sans")
+DOCX_LATIN = "Noto Sans CJK SC"
+DOCX_EAST_ASIA = "Noto Sans CJK SC"
+DEBIAN_PACKAGES = ("fonts-noto-cjk", "fonts-dejavu-core")
+
+
+def css_stack() -> str:
+    return ", ".join(f'"{f}"' for f in FAMILIES) + ", sans-serif"
+
+
+@functools.cache
+def font_files() -> tuple[tuple[str, int], ...]:
+    """(path, face index) of each family, as fontconfig resolves it; only the families really installed."""
+    if not shutil.which("fc-match"):
+        return ()
+    found = []
+    for family in FAMILIES:
+        out = subprocess.run(
+            ["fc-match", "-f", "%{family}\t%{file}\t%{index}", family],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        parts = out.split("\t")
+        if len(parts) == 3 and family.lower() in parts[0].lower():
+            found.append((parts[1], int(parts[2] or 0)))
+    return tuple(found)
+
+
+def missing_families() -> list[str]:
+    files = font_files()
+    return list(FAMILIES[len(files) :]) if len(files) < len(FAMILIES) else []
+
+
+@functools.cache
+def coverage() -> frozenset[int] | None:
+    """Every code point one of the fonts can draw, or None when the fonts are not installed."""
+    files = font_files()
+    if not files:
+        return None
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for path, index in files:
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            points.update(font.getBestCmap())
+    return frozenset(points)

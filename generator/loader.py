@@ -1,0 +1,285 @@
+"""Placement files (YAML or JSON) → validated ``Placement``, with FILE:LINE: path: message errors.
+
+YAML is composed into nodes (never constructed by PyYAML), so that:
+- every plain scalar stays a string (``NO`` is Norway, ``0012345`` keeps its zeros), only null is null;
+- every value keeps its line for error messages;
+- duplicate keys are errors, and aliases are counted while expanding (an alias bomb is refused early).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import InputError, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 40
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The raw data of one placement, with where each value came from."""
+
+    name: str  # file name as shown in messages
+    data: Any
+    lines: dict[Loc, int]
+    sha256: str
+    row: int | None = None  # spreadsheet row, for cohort sheets
+    columns: dict[Loc, str] | None = None  # loc -> column header, for cohort sheets
+
+    def line_of(self, loc: Loc) -> int | None:
+        while True:
+            if loc in self.lines:
+                return self.lines[loc]
+            if not loc:
+                return None
+            loc = loc[:-1]
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(Problem("is not valid UTF-16 text", file=name)) from exc
+    if b"\x00" in raw:
+        raise InputError(
+            Problem("is a binary file, not a YAML or JSON placement", file=name, hint="save it as UTF-8 text")
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            Problem(f"byte 0x{raw[exc.start]:02X} is not UTF-8", file=name, line=line, hint="save the file as UTF-8")
+        ) from exc
+
+
+def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget, name: str, depth: int) -> Any:
+    budget.left -= 1
+    if budget.left < 0 or depth > MAX_DEPTH:
+        what = "nests deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else "expands beyond 1 MiB"
+        raise InputError(
+            Problem(
+                what.format(MAX_DEPTH=MAX_DEPTH) + " (YAML aliases or nesting); a placement file is small and flat",
+                file=name,
+                line=node.start_mark.line + 1,
+            )
+        )
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        budget.left -= len(node.value) // 64
+        if node.tag == "tag:yaml.org,2002:null" or (node.style is None and _NULL.match(node.value)):
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_value(n, (*loc, i), lines, budget, name, depth + 1) for i, n in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        problems = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise InputError(
+                    Problem("uses a YAML merge key (<<); write the fields out", file=name, line=key_node.start_mark.line + 1)
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError(Problem("has a key that is not text", file=name, line=key_node.start_mark.line + 1))
+            key = key_node.value
+            if key in out:
+                path = ".".join(str(p) for p in (*loc, key))
+                problems.append(
+                    Problem(
+                        f"duplicate key {key!r} (first on line {lines[(*loc, key)]})",
+                        file=name,
+                        line=key_node.start_mark.line + 1,
+                        path=path,
+                        hint="keep one of them",
+                    )
+                )
+                continue
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            out[key] = _to_value(value_node, (*loc, key), lines, budget, name, depth + 1)
+        if problems:
+            raise InputError(problems)
+        return out
+    raise InputError(Problem("has an unsupported YAML node", file=name))  # pragma: no cover
+
+
+def parse_text(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
+    """YAML (or JSON, a subset) text → plain data of str/None/list/dict, and the line of each location."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise InputError(
+            Problem(
+                f"is not valid YAML: {what}",
+                file=name,
+                line=mark.line + 1 if mark else None,
+                hint="check the indentation and quoting around that line",
+            )
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(f"is not valid YAML: {exc}", file=name)) from exc
+    except RecursionError as exc:
+        raise InputError(Problem(f"nests deeper than {MAX_DEPTH} levels", file=name)) from exc
+    if node is None:
+        raise InputError(Problem("is empty", file=name, hint="run 'internpack init' for a placement to fill in"))
+    lines: dict[Loc, int] = {}
+    data = _to_value(node, (), lines, _Budget(MAX_BYTES // 8), name, 0)
+    if not isinstance(data, dict):
+        raise InputError(
+            Problem("must be a mapping of fields (student:, host:, internship: ...)", file=name, line=1)
+        )
+    return data, lines
+
+
+def read_source(path: Path, display: str | None = None) -> Source:
+    name = display or str(path)
+    try:
+        if path.is_dir():
+            raise InputError(Problem("is a folder, not a placement file", file=name))
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(
+                Problem(f"is {size:,} bytes; a placement file may be at most 1 MiB", file=name)
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(Problem("does not exist", file=name)) from exc
+    except OSError as exc:
+        raise InputError(Problem(f"cannot be read: {exc.strerror}", file=name)) from exc
+    if not raw.strip():
+        raise InputError(Problem("is empty", file=name, hint="run 'internpack init' for a placement to fill in"))
+    data, lines = parse_text(_decode(raw, name), name)
+    return Source(name=name, data=data, lines=lines, sha256=hashlib.sha256(raw).hexdigest())
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The valid keys of the model at ``loc`` (for 'did you mean')."""
+    from pydantic import BaseModel
+
+    from generator.model import Placement
+
+    model: Any = Placement
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = _model_of(field.annotation)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _model_of(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(err: dict[str, Any]) -> tuple[str, str | None]:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    if kind == "literal_error":
+        allowed = ctx.get("expected", "").replace("'", "").replace(" or ", " | ").replace(", ", " | ")
+        return f"{got!r} is not allowed", f"use one of: {allowed}"
+    if kind == "missing":
+        return "is required but missing", "add it"
+    if kind.startswith("date"):
+        if isinstance(got, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", got):
+            return f"{got!r} is not a real date", "check the day and month"
+        return f"{got!r} is not a date", "write dates as YYYY-MM-DD"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of fields", "indent the fields under it"
+    if kind == "list_type":
+        return "must be a list", "write [a, b] or one '- item' per line"
+    if kind in ("string_type",):
+        return "must be text", None
+    if kind in ("int_parsing", "int_from_float", "decimal_parsing", "decimal_type", "int_type"):
+        return f"{got!r} is not a number", None
+    if kind == "too_long":
+        return f"has too many entries (at most {ctx.get('max_length')})", None
+    if kind == "too_short":
+        return "must not be empty", None
+    if kind == "string_pattern_mismatch":
+        return f"{got!r} has the wrong form", "a currency is a 3-letter ISO code such as CNY or EUR"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"])), None
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
+        return f"{got!r} is out of range ({err['msg'].lower()})", None
+    return err["msg"], None
+
+
+def problems_of(exc: Any, source: Source) -> list[Problem]:
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc: Loc = tuple(err["loc"])
+        kind = err["type"]
+        path = ".".join(str(p) for p in loc)
+        if kind == "extra_forbidden":
+            valid = _fields_at(loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else (
+                f"valid keys here: {', '.join(valid)}" if valid else None
+            )
+            out.append(Problem("unknown key", file=source.name, line=source.line_of(loc), path=path, hint=hint))
+            continue
+        message, hint = _message(err)
+        if kind == "value_error" and message.split(" ")[0] in _fields_at(loc):
+            # a cross-field check of a model names the field it is about first: point at that field
+            loc = (*loc, message.split(" ")[0])
+            path = ".".join(str(p) for p in loc)
+        out.append(Problem(message, file=source.name, line=source.line_of(loc), path=path or None, hint=hint))
+    return out
+
+
+def validate(source: Source) -> Any:
+    """The ``Placement`` of a source, or InputError listing every problem."""
+    from pydantic import ValidationError
+
+    from generator.model import Placement
+
+    try:
+        return Placement.model_validate(source.data)
+    except ValidationError as exc:
+        raise InputError(problems_of(exc, source)) from None
+
+
+def load(path: Path, display: str | None = None) -> tuple[Any, Source]:
+    source = read_source(path, display)
+    return validate(source), source
+
+
+def format_problems(problems: Iterable[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)

@@ -1,0 +1,1 @@
+"""Rules: the data (regions, thresholds, findings, checklists, sources) and the pure assessment."""

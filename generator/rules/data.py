@@ -1,0 +1,326 @@
+"""The rules data (generator/rules/data/*.yaml): loaded once, validated, cross-checked.
+
+A broken data file is a RulesDataError naming the file and the entry, never a KeyError later.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import RulesDataError
+
+DATA_DIR = Path(__file__).parent / "data"
+KINDS = ("official", "institutional", "secondary", "anecdotal")
+SEVERITIES = ("block", "confirm", "warn", "info")
+WHO = ("student", "host", "home_university", "china_university", "guarantor")
+PHASES = ("before_departure", "on_arrival", "before_start", "during")
+ROUTES = ("s2", "x1")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str
+    kind: str
+    page_date: str | None
+    read: str
+    other_urls: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class City:
+    id: str
+    en: str
+    zh: str
+    province: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pilot:
+    id: str
+    title: dict[str, str]
+    match: dict[str, Any]
+    status: str
+    status_reason: dict[str, str]
+    policy_date: str | None
+    sources: tuple[str, ...]
+    qualifies_note: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class FindingRule:
+    code: str
+    routes: tuple[str, ...]
+    severity: str
+    message: dict[str, str]
+    hint: dict[str, str] | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistRule:
+    id: str
+    routes: tuple[str, ...]
+    title: dict[str, str]
+    who: str
+    phase: dict[str, str]  # route -> phase
+    where: dict[str, str]
+    notes: dict[str, dict[str, str]]  # route -> {en, zh}
+    generated: bool
+    document: str | None
+    when: Any
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: date
+    thresholds: dict[str, int]
+    threshold_sources: dict[str, tuple[str, ...]]
+    threshold_notes: dict[str, str]
+    sources: dict[str, Source]
+    cities: tuple[City, ...]
+    provinces: dict[str, dict[str, str]]
+    zones: dict[str, dict[str, str]]
+    categories: dict[str, dict[str, str]]
+    pilots: tuple[Pilot, ...]
+    findings: dict[str, FindingRule]
+    checklist: tuple[ChecklistRule, ...]
+    texts: dict[str, dict[str, str]]
+
+    def threshold(self, name: str) -> int:
+        return self.thresholds[name]
+
+    # -- cities ---------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _city_index(self) -> dict[str, City]:
+        index: dict[str, City] = {}
+        for city in self.cities:  # first entry wins for an ambiguous English name (Suzhou, Taizhou)
+            for key in (city.id, city.en, city.zh, *city.aliases):
+                index.setdefault(normalise_city(key), city)
+        return index
+
+    def city(self, name: str | None) -> City | None:
+        if not name:
+            return None
+        return self._city_index.get(normalise_city(name))
+
+
+_SUFFIX = re.compile(r"(市|\s+shi|\s+city|\s+municipality)$", re.IGNORECASE)
+
+
+def normalise_city(name: str) -> str:
+    """'上海市', 'shanghai', 'Shanghai City', 'Xi'an' → one key (spec/report.md, Definitions)."""
+    key = _SUFFIX.sub("", name.strip().casefold()).strip()
+    return re.sub(r"[\s'’\-]", "", key)
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, where: str, what: str) -> RulesDataError:
+        return RulesDataError(f"rules data {self.file}: {where}: {what}", hint="fix the data file")
+
+    def text(self, entry: Any, key: str, where: str, *, zh: bool = True) -> dict[str, str]:
+        value = entry.get(key)
+        if not isinstance(value, dict) or not isinstance(value.get("en"), str):
+            raise self.fail(where, f"{key} must be a mapping with en (and zh)")
+        if zh and not isinstance(value.get("zh"), str):
+            raise self.fail(where, f"{key} has no zh text")
+        return {k: str(v) for k, v in value.items()}
+
+
+def _load(name: str) -> Any:
+    path = DATA_DIR / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesDataError(f"rules data {name} cannot be read: {exc}", hint="reinstall internpack") from exc
+
+
+@functools.cache
+def load_rules() -> Rules:
+    rules_y = _load("rules.yaml")
+    r = _Reader("rules.yaml")
+    try:
+        version = date.fromisoformat(str(rules_y["rules_version"]))
+    except (KeyError, ValueError) as exc:
+        raise r.fail("rules_version", "must be a date YYYY-MM-DD") from exc
+    thresholds: dict[str, int] = {}
+    t_sources: dict[str, tuple[str, ...]] = {}
+    t_notes: dict[str, str] = {}
+    for name, entry in (rules_y.get("thresholds") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("value"), int):
+            raise r.fail(f"thresholds.{name}", "needs an integer value")
+        thresholds[name] = entry["value"]
+        t_sources[name] = tuple(entry.get("sources") or ())
+        note = entry.get("note")
+        t_notes[name] = note.get("en", "") if isinstance(note, dict) else str(note or "")
+    texts_y = _load("texts.yaml")["texts"]
+    texts = {k: _Reader("texts.yaml").text(texts_y, k, k) for k in texts_y}
+
+    r = _Reader("sources.yaml")
+    sources: dict[str, Source] = {}
+    for i, s in enumerate(_load("sources.yaml")["sources"]):
+        where = f"sources[{i}]"
+        if s.get("kind") not in KINDS:
+            raise r.fail(where, f"kind must be one of {', '.join(KINDS)}")
+        if not str(s.get("url", "")).startswith(("http://", "https://")):
+            raise r.fail(where, "url must start with http:// or https://")
+        if s["id"] in sources:
+            raise r.fail(where, f"duplicate id {s['id']}")
+        sources[s["id"]] = Source(
+            id=s["id"],
+            title=str(s["title"]),
+            publisher=str(s.get("publisher") or ""),
+            url=s["url"],
+            kind=s["kind"],
+            page_date=None if s.get("page_date") is None else str(s["page_date"]),
+            read=str(s.get("read") or ""),
+            other_urls=tuple(s.get("other_urls") or ()),
+            note=s.get("note"),
+        )
+
+    def check_sources(reader: _Reader, where: str, ids: Any) -> tuple[str, ...]:
+        ids = tuple(ids or ())
+        unknown = [i for i in ids if i not in sources]
+        if unknown:
+            raise reader.fail(where, f"unknown source ids {unknown}")
+        return ids
+
+    for name, ids in t_sources.items():
+        check_sources(_Reader("rules.yaml"), f"thresholds.{name}", ids)
+
+    r = _Reader("regions.yaml")
+    regions = _load("regions.yaml")
+    provinces = {p["id"]: {"en": p["en"], "zh": p["zh"]} for p in regions["provinces"]}
+    cities = []
+    for c in regions["cities"]:
+        if c["province"] not in provinces:
+            raise r.fail(f"cities.{c['id']}", f"unknown province {c['province']}")
+        cities.append(
+            City(id=c["id"], en=c["en"], zh=c["zh"], province=c["province"], aliases=tuple(c.get("aliases") or ()))
+        )
+    zones = {z["id"]: {"en": z["en"], "zh": z["zh"], "city": z.get("city", "")} for z in regions["zones"]}
+    categories = {c["id"]: {"en": c["en"], "zh": c["zh"]} for c in regions["categories"]}
+    pilots = []
+    for p in regions["pilots"]:
+        where = f"pilots.{p.get('id')}"
+        if p.get("status") not in ("official", "reported"):
+            raise r.fail(where, "status must be official or reported")
+        _check_match(r, where, p.get("match"), zones, provinces, {c.id for c in cities})
+        pilots.append(
+            Pilot(
+                id=p["id"],
+                title=r.text(p, "title", where),
+                match=p["match"],
+                status=p["status"],
+                status_reason=r.text(p, "status_reason", where, zh=False),
+                policy_date=None if p.get("policy_date") is None else str(p["policy_date"]),
+                sources=check_sources(r, where, p.get("sources")),
+                qualifies_note=p.get("qualifies_note"),
+            )
+        )
+
+    r = _Reader("findings.yaml")
+    findings: dict[str, FindingRule] = {}
+    for f in _load("findings.yaml")["findings"]:
+        where = f"findings.{f.get('code')}"
+        if f.get("severity") not in SEVERITIES:
+            raise r.fail(where, f"severity must be one of {', '.join(SEVERITIES)}")
+        routes = tuple(f.get("routes") or ())
+        if not routes or any(x not in ROUTES for x in routes):
+            raise r.fail(where, "routes must list s2 and/or x1")
+        findings[f["code"]] = FindingRule(
+            code=f["code"],
+            routes=routes,
+            severity=f["severity"],
+            message=r.text(f, "message", where),
+            hint=f.get("hint"),
+            sources=check_sources(r, where, f.get("sources")),
+        )
+
+    r = _Reader("checklists.yaml")
+    items = []
+    for c in _load("checklists.yaml")["items"]:
+        where = f"items.{c.get('id')}"
+        routes = tuple(c.get("routes") or ())
+        if not routes or any(x not in ROUTES for x in routes):
+            raise r.fail(where, "routes must list s2 and/or x1")
+        if c.get("who") not in WHO:
+            raise r.fail(where, f"who must be one of {', '.join(WHO)}")
+        phase = c.get("phase")
+        phases = {rt: phase for rt in routes} if isinstance(phase, str) else dict(phase or {})
+        if set(phases) != set(routes) or any(v not in PHASES for v in phases.values()):
+            raise r.fail(where, f"phase must be one of {', '.join(PHASES)} for each route")
+        notes_raw = c.get("notes") or {"en": "", "zh": ""}
+        notes = (
+            {rt: notes_raw for rt in routes}
+            if "en" in notes_raw
+            else {rt: notes_raw.get(rt) or {"en": "", "zh": ""} for rt in routes}
+        )
+        items.append(
+            ChecklistRule(
+                id=c["id"],
+                routes=routes,
+                title=r.text(c, "title", where),
+                who=c["who"],
+                phase=phases,
+                where=r.text(c, "where", where),
+                notes=notes,
+                generated=bool(c.get("generated", False)),
+                document=c.get("document"),
+                when=c.get("when"),
+                sources=check_sources(r, where, c.get("sources")),
+            )
+        )
+    return Rules(
+        version=version,
+        thresholds=thresholds,
+        threshold_sources=t_sources,
+        threshold_notes=t_notes,
+        sources=sources,
+        cities=tuple(cities),
+        provinces=provinces,
+        zones=zones,
+        categories=categories,
+        pilots=tuple(pilots),
+        findings=findings,
+        checklist=tuple(items),
+        texts=texts,
+    )
+
+
+def _check_match(
+    r: _Reader, where: str, match: Any, zones: dict[str, Any], provinces: dict[str, Any], cities: set[str]
+) -> None:
+    if not isinstance(match, dict) or not match:
+        raise r.fail(where, "match must be a non-empty mapping")
+    for key, value in match.items():
+        if key == "any":
+            for sub in value:
+                _check_match(r, where, sub, zones, provinces, cities)
+        elif key == "cities":
+            if unknown := [v for v in value if v not in cities]:
+                raise r.fail(where, f"unknown cities {unknown}")
+        elif key == "zones":
+            if unknown := [v for v in value if v not in zones]:
+                raise r.fail(where, f"unknown zones {unknown}")
+        elif key == "provinces":
+            if unknown := [v for v in value if v not in provinces]:
+                raise r.fail(where, f"unknown provinces {unknown}")
+        elif key != "categories_any":
+            raise r.fail(where, f"unknown match key {key}")

@@ -1,0 +1,33 @@
+"""The one Jinja environment: sandboxed, StrictUndefined, autoescaped. HTML, content and DOCX templates
+all render through it, so a value can never be evaluated as template code or break the markup."""
+
+from __future__ import annotations
+
+import functools
+
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from generator.resources import templates_dir
+
+
+@functools.cache
+def environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    return env
+
+
+def docx_environment() -> ImmutableSandboxedEnvironment:
+    """For docxtpl: the same settings (a separate instance because docxtpl adds its own filters)."""
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=True,
+    )
+    return env

@@ -1,0 +1,120 @@
+"""Regenerate templates/docx/base.docx: page setup, styles (with the East Asian font), the footer with
+page fields, and the one docxtpl tag `{{p body }}` the renderer fills. Run it after changing this file:
+
+    .venv/bin/python templates/docx/make_template.py
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from generator import fonts  # noqa: E402
+
+OUT = Path(__file__).with_name("base.docx")
+
+
+def set_fonts(style_or_rpr_owner, size: float | None = None) -> None:
+    font = style_or_rpr_owner.font
+    font.name = fonts.DOCX_LATIN
+    if size:
+        font.size = Pt(size)
+    rpr = style_or_rpr_owner.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), fonts.DOCX_LATIN)
+    rfonts.set(qn("w:eastAsia"), fonts.DOCX_EAST_ASIA)
+
+
+def field(paragraph, instr: str) -> None:
+    """A Word field (PAGE, NUMPAGES) with a cached value of 1."""
+    for kind, text in (("begin", None), ("instr", instr), ("separate", None), ("text", "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {text} "
+            run._r.append(el)
+        elif kind == "text":
+            run.text = text
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
+
+
+def main() -> None:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin, section.bottom_margin = Mm(16), Mm(18)
+    section.footer_distance = Mm(8)
+    assert section.start_type == WD_SECTION.NEW_PAGE
+
+    styles = doc.styles
+    normal = styles["Normal"]
+    set_fonts(normal, 10)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.25
+    # East Asian language for proofing and line breaking
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-GB")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(lang)
+    for name, size in (("Title", 16), ("Heading 1", 14), ("Heading 2", 11), ("Heading 3", 10)):
+        st = styles[name]
+        set_fonts(st, size)
+        st.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79) if name != "Title" else RGBColor(0x11, 0x11, 0x11)
+        st.font.bold = True
+        st.paragraph_format.space_before = Pt(8 if name != "Title" else 4)
+        st.paragraph_format.space_after = Pt(3)
+        st.paragraph_format.keep_with_next = True
+    title_p = styles["Title"].element.get_or_add_pPr()
+    for child in list(title_p):
+        if child.tag == qn("w:pBdr"):
+            title_p.remove(child)
+    for name in ("List Bullet", "List Number"):
+        set_fonts(styles[name], 10)
+    small = styles.add_style("Small", 1)
+    small.base_style = normal
+    set_fonts(small, 8)
+    small.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+
+    footer = section.footer.paragraphs[0]
+    set_fonts(styles["Footer"], 7.5)
+    footer.paragraph_format.tab_stops.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
+    footer.add_run("{{ footer_ref }}\t第 ")
+    field(footer, "PAGE")
+    footer.add_run(" 页 / 共 ")
+    field(footer, "NUMPAGES")
+    footer.add_run(" 页 · Page ")
+    field(footer, "PAGE")
+    footer.add_run(" of ")
+    field(footer, "NUMPAGES")
+
+    doc.add_paragraph("{{p body }}")
+    props = doc.core_properties
+    props.author = "internpack"
+    props.title = "{{ pdf_title }}"
+    props.created = props.modified = datetime(2026, 1, 1)
+    props.last_modified_by = "internpack"
+    props.revision = 1
+    doc.save(str(OUT))
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
