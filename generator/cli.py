@@ -16,10 +16,12 @@ FORMATS = ("docx", "pdf")
 
 
 class _Group(click.Group):
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        debug = "--debug" in sys.argv
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        args = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in args  # accepted anywhere on the line
+        args = [a for a in args if a != "--debug"]
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, *rest, standalone_mode=False, **kwargs)
         except click.exceptions.Abort:
             click.echo("Aborted: nothing more was written.", err=True)
             sys.exit(130)
@@ -50,7 +52,7 @@ def _today_option(f: Any) -> Any:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="internpack")
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error (anywhere on the line).")
 def cli(debug: bool) -> None:
     """Assess the S2 and X1 internship routes for a foreign student in China and draft the document pack.
 
@@ -100,6 +102,73 @@ def check(placement: Path, fmt: str, today: str | None) -> None:
         click.echo(json.dumps(result.report, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text(), nl=False)
+
+
+def _parse_formats(value: str) -> tuple[str, ...]:
+    parts = tuple(sorted({v.strip().lower() for v in value.split(",") if v.strip()}))
+    bad = [v for v in parts if v not in FORMATS]
+    if bad or not parts:
+        raise click.BadParameter(f"{value!r}: use docx, pdf or docx,pdf", param_hint="--format")
+    return parts
+
+
+def _parse_lang(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    langs = tuple(v for v in value.replace(",", "+").split("+") if v)
+    if not langs or any(v not in ("en", "zh") for v in langs):
+        raise click.BadParameter(f"{value!r}: use en, zh or en+zh", param_hint="--lang")
+    return langs
+
+
+def build_options(f: Any) -> Any:
+    """The options `build` and `batch` share."""
+    for opt in reversed(
+        [
+            click.option("--route", type=click.Choice(["auto", "s2", "x1", "both"]),
+                         help="Which route's pack to build (default: the file's `route`, else auto)."),
+            click.option("--lang", help="Letter languages: en, zh or en+zh (default: the file's `languages`)."),
+            click.option("--format", "formats", default="docx,pdf", show_default=True,
+                         help="docx, pdf or docx,pdf."),
+            click.option("--force", is_flag=True, help="Replace an existing pack."),
+            click.option("--allow-blanks", is_flag=True,
+                         help="Print missing fields as highlighted [field.path] placeholders instead of stopping."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.argument("placement", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder the pack is written into (as OUT/<slug>/).")
+@build_options
+@click.option("--zip", "zip_", is_flag=True, help="Also write OUT/<slug>.zip.")
+@_today_option
+def build(placement: Path, out: Path, route: str | None, lang: str | None, formats: str, force: bool,
+          allow_blanks: bool, zip_: bool, today: str | None) -> None:
+    """Build the document pack of a placement: letters (DOCX + PDF), checklist, calendar, merged PDF.
+
+    \b
+    Example:
+      internpack build samples/s2-shanghai.yaml -o out --route both
+      internpack build samples/x1-fudan.yaml -o out --lang en+zh --zip
+    """
+    from generator.api import build_file
+
+    outcome = build_file(placement, out, route=route, lang=_parse_lang(lang), formats=_parse_formats(formats),
+                         zip_=zip_, force=force, allow_blanks=allow_blanks, today=today)
+    for note in outcome.notes:
+        click.secho(note, fg="red", bold=True, err=True)
+    click.echo(f"Built {', '.join(r.upper() for r in outcome.routes)} pack in {outcome.folder}/ "
+               f"({len(outcome.files)} files)" + (f" and {outcome.zip_path}" if outcome.zip_path else ""))
+    blanks = outcome.report.get("blanks", [])
+    untranslated = outcome.report.get("untranslated", [])
+    if blanks:
+        click.echo(f"  {len(blanks)} placeholder(s) printed for missing fields: see report.json 'blanks'")
+    if untranslated:
+        click.echo(f"  {len(untranslated)} Chinese text(s) marked 【待译】 (no _zh field): see report.json 'untranslated'")
 
 
 @cli.command()

@@ -146,7 +146,7 @@ class _Reader:
 def _load(name: str) -> Any:
     path = DATA_DIR / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise RulesDataError(f"rules data {name} cannot be read: {exc}", hint="reinstall internpack") from exc
 

@@ -672,17 +672,20 @@ def assess(p: Placement, rules: Rules, today: date) -> Assessment:
         recommended = None
     key = f"recommend_{recommended or 'none'}_{routes[recommended].verdict if recommended else 'none'}"
     text = rules.texts.get(key) or rules.texts.get(f"recommend_{recommended or 'none'}", {"en": "", "zh": ""})
-    values = {
-        "s2": routes["s2"].verdict,
-        "x1": routes["x1"].verdict,
-        "blocks_s2": ", ".join(f.code for f in routes["s2"].findings if f.severity == "block") or "none",
-        "blocks_x1": ", ".join(f.code for f in routes["x1"].findings if f.severity == "block") or "none",
-    }
+    def values(lang: str) -> dict[str, str]:
+        return {
+            **{r: rules.texts[f"verdict_{routes[r].verdict}"][lang] for r in ("s2", "x1")},
+            **{
+                f"blocks_{r}": ", ".join(f.code for f in routes[r].findings if f.severity == "block") or "—"
+                for r in ("s2", "x1")
+            },
+        }
+
     return Assessment(
         reference_date=today,
         rules_version=rules.version,
         recommended_route=recommended,
-        recommendation=_format(text["en"], values),
-        recommendation_zh=_format(text.get("zh", ""), values),
+        recommendation=_format(text["en"], values("en")),
+        recommendation_zh=_format(text.get("zh", ""), values("zh")),
         routes=routes,
     )

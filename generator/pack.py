@@ -1,0 +1,243 @@
+"""The pack (spec/cli.md): render each document once, write everything to a temporary folder inside OUT,
+then rename it into place. A failed build leaves nothing behind; an existing pack is never half-replaced."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.api import CheckResult
+from generator.calendar import deadlines_ics
+from generator.compose import Composition, compose
+from generator.errors import InputError, InternpackError
+
+FORMATS = ("docx", "pdf")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    route: str = "auto"  # auto | s2 | x1 | both (None: the file's own `route`)
+    languages: tuple[str, ...] = ("en", "zh")
+    formats: tuple[str, ...] = FORMATS
+    zip: bool = False
+    force: bool = False
+    allow_blanks: bool = False
+
+    def manifest_options(self, routes: list[str]) -> dict[str, Any]:
+        return {
+            "route": self.route,
+            "routes": routes,
+            "languages": list(self.languages),
+            "formats": sorted(self.formats),
+            "zip": self.zip,
+            "allow_blanks": self.allow_blanks,
+        }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    routes: list[str]
+    files: list[str]
+    zip_path: Path | None
+    report: dict[str, Any]
+    notes: list[str]
+
+
+def routes_to_build(result: CheckResult, route: str) -> list[str]:
+    a = result.assessment
+    if route == "both":
+        return ["s2", "x1"]
+    if route in ("s2", "x1"):
+        return [route]
+    if a.recommended_route is None:
+        raise InputError(
+            "no route is recommended: both are ineligible ("
+            + "; ".join(f"{r.upper()}: " + ", ".join(f.code for f in a.routes[r].findings if f.severity == "block")
+                        for r in ("s2", "x1"))
+            + ")",
+            hint="fix what the BLOCK findings name (internpack check), or build a route by name with --route s2|x1|both",
+        )
+    return [a.recommended_route]
+
+
+class Renderers:
+    """The heavy renderers, created once per process (batch workers reuse them across packs)."""
+
+    def __init__(self) -> None:
+        self._pdf: dict[Path | None, Any] = {}
+
+    def pdf(self, logo: Path | None) -> Any:
+        from generator.render.pdf import PdfRenderer
+
+        if logo not in self._pdf:
+            self._pdf[logo] = PdfRenderer([logo] if logo else [])
+        return self._pdf[logo]
+
+
+_DEFAULT_RENDERERS: Renderers | None = None
+
+
+def default_renderers() -> Renderers:
+    global _DEFAULT_RENDERERS
+    if _DEFAULT_RENDERERS is None:
+        _DEFAULT_RENDERERS = Renderers()
+    return _DEFAULT_RENDERERS
+
+
+def render_files(comp: Composition, result: CheckResult, opts: BuildOptions, routes: list[str],
+                 renderers: Renderers) -> dict[str, bytes]:
+    """Every file of the pack as bytes, keyed by its path inside the pack folder."""
+    from generator.render.docx import render_docx
+    from generator.render.pdf import number_pack
+
+    a = result.assessment
+    files: dict[str, bytes] = {}
+    want_pdf, want_docx = "pdf" in opts.formats, "docx" in opts.formats
+    images = {comp.logo.resolve().as_uri(): comp.logo} if comp.logo else {}
+    pdf = renderers.pdf(comp.logo) if want_pdf else None
+    summary_doc = pdf.render(comp.summary.html, "summary") if pdf else None
+    if pdf:
+        files["summary.pdf"] = pdf.write(summary_doc)
+    for route in routes:
+        pages = comp.routes[route]
+        rendered = []
+        labels = []
+        for page in pages:
+            if want_docx and page.docx:
+                name = "checklist" if page.id == "checklist" else page.id
+                files[f"{route}/{name}.docx"] = render_docx(
+                    page.html, footer_ref=page.footer_ref, title=page.title, images=images, day=a.reference_date
+                )
+            if pdf:
+                doc = pdf.render(page.html, f"{route}/{page.id}")
+                if page.id != "cover":
+                    files[f"{route}/{page.id}.pdf"] = pdf.write(doc)
+                rendered.append(doc)
+                labels += [page.title.split(" — ")[0]] * len(doc.pages)
+                if page.id == "cover":  # the summary follows the cover in the pack
+                    rendered.append(summary_doc)
+                    labels += ["Assessment summary"] * len(summary_doc.pages)
+        if pdf:
+            merged = pdf.merge(rendered)
+            merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
+            files[f"{route}/pack.pdf"] = number_pack(pdf.write(merged), pdf, labels)
+        files[f"{route}/deadlines.ics"] = deadlines_ics(
+            a.routes[route], slug=comp.slug, student=result.placement.student.full_name, reference_date=a.reference_date
+        )
+    return files
+
+
+def manifest(files: dict[str, bytes], result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+    return {
+        "tool_version": __version__,
+        "rules_version": result.assessment.rules_version.isoformat(),
+        "reference_date": result.assessment.reference_date.isoformat(),
+        "placement": {"file": result.source.name, "sha256": result.source.sha256},
+        "options": opts.manifest_options(routes),
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for path, data in sorted(files.items())
+        ],
+    }
+
+
+def build(
+    result: CheckResult,
+    out: Path,
+    opts: BuildOptions,
+    *,
+    placement_dir: Path,
+    renderers: Renderers | None = None,
+    folder_name: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    routes = routes_to_build(result, opts.route)
+    comp = compose(result, routes=routes, languages=list(opts.languages), placement_dir=placement_dir,
+                   allow_blanks=opts.allow_blanks)
+    name = folder_name or comp.slug
+    folder = out / name
+    zip_path = out / f"{name}.zip" if opts.zip else None
+    if folder.exists() and not opts.force:
+        raise InputError(f"{folder} already exists", hint="use --force to replace it")
+    from generator.report import report_dict
+
+    report = report_dict(result.assessment, result.placement, result.source)
+    report["blanks"] = comp.blanks
+    report["untranslated"] = comp.untranslated
+    files = render_files(comp, result, opts, routes, renderers or default_renderers())
+    files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
+    files["manifest.json"] = (json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n").encode()
+    write_atomically(out, name, files, zip_path, result.assessment.reference_date)
+    notes = []
+    for route in routes:
+        verdict = result.assessment.routes[route].verdict
+        if verdict != "eligible":
+            notes.append(f"WARNING: the {route.upper()} route is {verdict.upper()} — read summary.pdf before using this pack")
+    return BuildResult(folder, routes, sorted(files), zip_path, report, notes)
+
+
+def write_atomically(out: Path, name: str, files: dict[str, bytes], zip_path: Path | None, day: Any) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
+    except OSError as exc:
+        raise InternpackError(f"cannot create the output folder {out}: {exc.strerror}",
+                              hint="choose another -o folder") from exc
+    folder = out / name
+    old = None
+    try:
+        for rel, data in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        tmp_zip = None
+        if zip_path is not None:
+            tmp_zip = tmp.with_suffix(".zip.tmp")
+            _zip_folder(tmp, name, tmp_zip, day)
+        if folder.exists():
+            old = out / f".{name}.old-{os.getpid()}"
+            folder.rename(old)
+        tmp.rename(folder)
+        if tmp_zip is not None and zip_path is not None:
+            os.replace(tmp_zip, zip_path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not folder.exists():
+            old.rename(folder)  # put the previous pack back
+        for leftover in out.glob(f".{name}.*.zip.tmp"):
+            leftover.unlink(missing_ok=True)
+        raise InternpackError(
+            f"writing the pack to {folder} failed: {exc.strerror or exc}; nothing was changed",
+            hint="check the free space and permissions of the output folder",
+        ) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not folder.exists():
+            old.rename(folder)
+        raise
+
+
+def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:
+    stamp = (day.year, day.month, day.day, 0, 0, 0)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{name}/{path.relative_to(folder).as_posix()}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+
+
+__all__ = ["BuildOptions", "BuildResult", "build", "datetime"]

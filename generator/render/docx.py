@@ -1,0 +1,320 @@
+"""DOCX rendering: the same HTML as the PDF, turned into Word paragraphs, tables and runs inside a
+docxtpl base template (styles with the East Asian font, footer with page fields), rendered through the
+one sandboxed autoescaping Jinja environment, and saved with fixed zip timestamps."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from generator.resources import template_path
+
+_WS = re.compile(r"[ \t\r\n\f]+")
+BLUE = (0x1F, 0x4E, 0x79)
+GREY = (0x55, 0x55, 0x55)
+RED = (0xA0, 0x00, 0x00)
+
+
+def _classes(el: Any) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+class _Writer:
+    """Walks the restricted HTML of templates/letters/README.md and writes python-docx objects."""
+
+    def __init__(self, container: Any, images: dict[str, Path]) -> None:
+        self.doc = container
+        self.images = images
+
+    # -- inline ---------------------------------------------------------------------------------
+
+    def inline(self, paragraph: Any, el: Any, fmt: dict[str, Any] | None = None) -> None:
+        fmt = dict(fmt or {})
+        if el.text:
+            self.run(paragraph, el.text, fmt)
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            cls = _classes(child)
+            sub = dict(fmt)
+            if tag in ("strong", "b"):
+                sub["bold"] = True
+            elif tag in ("em", "i"):
+                sub["italic"] = True
+            elif tag == "mark":
+                sub["highlight"] = "pink" if "untranslated" in cls else "yellow"
+            elif tag == "span" and ("alt" in cls or "small" in cls):
+                sub["colour"] = GREY
+                sub["small"] = True
+            elif tag == "span" and "verdict" in cls:
+                sub["bold"] = True
+                sub["colour"] = {"eligible": (0x14, 0x52, 0x14), "ineligible": RED}.get(
+                    next(iter(cls - {"verdict"}), ""), (0x6B, 0x4E, 0x00)
+                )
+            elif tag == "span" and "sev" in cls:
+                sub["bold"] = True
+            if tag == "br":
+                paragraph.add_run().add_break()
+            elif tag == "img":
+                path = self.images.get(child.get("src", ""))
+                if path is not None:
+                    from docx.shared import Mm
+
+                    paragraph.add_run().add_picture(str(path), height=Mm(15))
+            elif tag:
+                self.inline(paragraph, child, sub)
+            if child.tail:
+                self.run(paragraph, child.tail, fmt)
+
+    def run(self, paragraph: Any, text: str, fmt: dict[str, Any]) -> None:
+        text = _WS.sub(" ", text)
+        if not text:
+            return
+        from docx.enum.text import WD_COLOR_INDEX
+        from docx.shared import Pt, RGBColor
+
+        r = paragraph.add_run(text)
+        if fmt.get("bold"):
+            r.bold = True
+        if fmt.get("italic"):
+            r.italic = True
+        if fmt.get("colour"):
+            r.font.color.rgb = RGBColor(*fmt["colour"])
+        if fmt.get("small"):
+            r.font.size = Pt(8.5)
+        if fmt.get("size"):
+            r.font.size = Pt(fmt["size"])
+        if fmt.get("highlight"):
+            r.font.highlight_color = WD_COLOR_INDEX.YELLOW if fmt["highlight"] == "yellow" else WD_COLOR_INDEX.PINK
+
+    # -- blocks ---------------------------------------------------------------------------------
+
+    def paragraph(self, el: Any, style: str | None = None, fmt: dict[str, Any] | None = None, container: Any = None) -> Any:
+        container = container or self.doc
+        p = container.add_paragraph(style=style)
+        self.inline(p, el, fmt)
+        _trim(p)
+        return p
+
+    def blocks(self, parent: Any, container: Any = None) -> None:
+        for el in parent:
+            if not isinstance(el.tag, str):
+                continue
+            self.block(el, container)
+
+    def block(self, el: Any, container: Any = None) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+        from docx.shared import Pt, RGBColor
+
+        c = container or self.doc
+        tag, cls = el.tag, _classes(el)
+        if "docref" in cls or tag in ("style", "script", "svg"):
+            return
+        if tag == "div" and "letterhead" in cls:
+            self.letterhead(el, c)
+        elif tag == "div" and "timeline" in cls:
+            return  # the SVG timeline is drawn in the PDF only
+        elif tag == "div" and "meta" in cls:
+            p = c.add_paragraph()
+            spans = [s for s in el if isinstance(s.tag, str)]
+            for n, span in enumerate(spans):
+                if n:
+                    p.add_run("\t")
+                self.inline(p, span, {"small": True})
+            _right_tab(p)
+            _trim(p)
+        elif tag == "div" and "status-banner" in cls:
+            self.paragraph(el, fmt={"bold": True, "colour": RED})
+        elif tag == "div" and "langbar" in cls:
+            p = self.paragraph(el, fmt={"colour": BLUE, "small": True})
+            _top_border(p)
+        elif tag == "div" and ("sender" in cls or "cover" in cls or "cols" in cls) or tag in ("section", "div"):
+            if "sender" in cls:
+                for line in el:
+                    if isinstance(line.tag, str):
+                        self.paragraph(line, fmt={"bold": True} if "name" in _classes(line) else {"small": True},
+                                       container=c).paragraph_format.space_after = Pt(0)
+            else:
+                self.blocks(el, c)
+        elif tag == "h1":
+            p = c.add_paragraph(style="Title")
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self.inline(p, el)
+            _trim(p)
+        elif tag in ("h2", "h3"):
+            self.paragraph(el, style="Heading 2" if tag == "h2" else "Heading 3", container=c)
+        elif tag == "p":
+            if "pagebreak" in cls:
+                c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                return
+            if "line" in cls:
+                p = c.add_paragraph("_" * 34)
+                return
+            if "seal" in cls:
+                p = self.paragraph(el, fmt={"colour": (0xB2, 0x22, 0x22), "small": True}, container=c)
+                p.insert_paragraph_before("")
+                return
+            style = "Small" if "note" in cls else None
+            p = self.paragraph(el, style=style, container=c)
+            if "right" in cls:
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            elif "who" in cls:
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif tag in ("ul", "ol"):
+            style = "List Bullet" if tag == "ul" else "List Number"
+            for li in el:
+                if isinstance(li.tag, str):
+                    self.paragraph(li, style=style, container=c)
+        elif tag == "table":
+            self.table(el, c)
+        else:
+            p = self.paragraph(el, container=c)
+            p.runs and None
+        _ = RGBColor
+
+    def table(self, el: Any, container: Any) -> None:
+        from docx.shared import Pt
+
+        rows = [tr for tr in el.iter("tr")]
+        if not rows:
+            return
+        width = max(len([c for c in tr if isinstance(c.tag, str)]) for tr in rows)
+        cls = _classes(el)
+        table = container.add_table(rows=0, cols=width)
+        if "sign" not in cls:
+            table.style = "Table Grid"
+        for tr in rows:
+            cells = [c for c in tr if isinstance(c.tag, str)]
+            row = table.add_row().cells
+            for n, cell_el in enumerate(cells):
+                cell = row[n]
+                first = cell.paragraphs[0]
+                has_blocks = any(isinstance(x.tag, str) and x.tag in ("p", "ul", "ol", "table", "div") for x in cell_el)
+                if has_blocks:
+                    if cell_el.text and cell_el.text.strip():
+                        self.run(first, cell_el.text, {})
+                    used_first = bool(first.runs)
+                    for child in cell_el:
+                        if not isinstance(child.tag, str):
+                            continue
+                        if not used_first and child.tag == "p" and not ({"line", "seal"} & _classes(child)):
+                            self.inline(first, child)
+                            _trim(first)
+                            used_first = True
+                        else:
+                            self.block(child, cell)
+                    if not first.runs and len(cell.paragraphs) > 1:
+                        first._p.getparent().remove(first._p)
+                else:
+                    self.inline(first, cell_el, {"bold": True} if cell_el.tag == "th" else {})
+                    _trim(first)
+                if cell_el.tag == "th":
+                    _shade(cell, "E8EDF3")
+                for para in cell.paragraphs:
+                    para.paragraph_format.space_after = Pt(1)
+        container.add_paragraph().paragraph_format.space_after = Pt(0)
+
+    def letterhead(self, el: Any, container: Any) -> None:
+        from docx.shared import Mm, Pt
+
+        img = next((x for x in el.iter("img")), None)
+        names = next((x for x in el if isinstance(x.tag, str) and "names" in _classes(x)), None)
+        table = container.add_table(rows=1, cols=2 if img is not None else 1)
+        cells = table.rows[0].cells
+        if img is not None:
+            path = self.images.get(img.get("src", ""))
+            if path is not None:
+                cells[0].paragraphs[0].add_run().add_picture(str(path), height=Mm(15))
+            cells[0].width = Mm(48)
+        target = cells[-1]
+        first = True
+        for div in names if names is not None else []:
+            if not isinstance(div.tag, str):
+                continue
+            dcls = _classes(div)
+            fmt: dict[str, Any] = {"colour": BLUE, "bold": True, "size": 14 if "zh" in dcls else 10}
+            if "addr" in dcls:
+                fmt = {"small": True}
+            p = target.paragraphs[0] if first else target.add_paragraph()
+            first = False
+            self.inline(p, div, fmt)
+            _trim(p)
+            p.paragraph_format.space_after = Pt(0)
+        rule = container.add_paragraph()
+        _top_border(rule, colour="1F4E79", size=12)
+
+
+def _trim(p: Any) -> None:
+    runs = [r for r in p.runs if r.text]
+    if runs:
+        runs[0].text = runs[0].text.lstrip(" ")
+        runs[-1].text = runs[-1].text.rstrip(" ")
+
+
+def _right_tab(p: Any) -> None:
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Mm
+
+    p.paragraph_format.tab_stops.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _top_border(p: Any, colour: str = "1F4E79", size: int = 8) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = p._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", colour)):
+        top.set(qn(k), v)
+    bdr.append(top)
+    ppr.append(bdr)
+
+
+def _shade(cell: Any, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
+
+
+def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Path], day: date) -> bytes:
+    """The DOCX of one document from its HTML page (the same one the PDF is made from)."""
+    import lxml.html
+    from docxtpl import DocxTemplate
+
+    from generator.templating import docx_environment
+
+    tpl = DocxTemplate(str(template_path("docx", "base.docx")))
+    sub = tpl.new_subdoc()
+    body = lxml.html.document_fromstring(html).find("body")
+    _Writer(sub, images).blocks(body)
+    tpl.render({"body": sub, "footer_ref": footer_ref, "pdf_title": title}, jinja_env=docx_environment(), autoescape=True)
+    stamp = datetime(day.year, day.month, day.day)
+    props = tpl.docx.core_properties
+    props.created = props.modified = stamp
+    props.title = title
+    out = io.BytesIO()
+    tpl.save(out)
+    return normalise_zip(out.getvalue(), stamp)
+
+
+def normalise_zip(data: bytes, stamp: datetime) -> bytes:
+    """The same zip with fixed entry timestamps and attributes: same input, same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()

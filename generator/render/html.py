@@ -1,0 +1,69 @@
+"""Full HTML pages from the layouts, and the SVG timeline of the summary."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, timedelta
+from typing import Any
+
+from markupsafe import Markup
+
+from generator import fonts
+from generator.resources import template_path
+from generator.templating import environment
+
+
+@functools.cache
+def css() -> str:
+    return template_path("layout", "style.css").read_text(encoding="utf-8").replace("var(--fonts)", fonts.css_stack())
+
+
+def render_page(layout: str, ctx: dict[str, Any]) -> str:
+    return environment().get_template(f"layout/{layout}.html.j2").render(ctx)
+
+
+def timeline(rows: list[dict[str, Any]], start: date, end: date, today: date) -> Markup:
+    """An SVG timeline: one row per route with its events (dicts with day, label, colour) and an
+    internship bar; today's date marked. Positions are computed here; the template only draws."""
+    width, left, right = 640, 34, 630
+    first = min([start, today, *(e["day"] for r in rows for e in r["events"])]) - timedelta(days=5)
+    last = max([end, today, *(e["day"] for r in rows for e in r["events"])]) + timedelta(days=5)
+    span = max((last - first).days, 1)
+
+    def x(d: date) -> float:
+        return round(left + (right - left) * (d - first).days / span, 1)
+
+    ticks = []
+    month = date(first.year, first.month, 1)
+    step = 1 if span <= 400 else 3
+    while month <= last:
+        if month >= first:
+            ticks.append({"x": x(month), "label": month.strftime("%Y-%m")})
+        month = date(month.year + (month.month - 1 + step) // 12, (month.month - 1 + step) % 12 + 1, 1)
+    out_rows = []
+    for n, r in enumerate(rows):
+        y = 40 + n * 44
+        events = []
+        for k, e in enumerate(sorted(r["events"], key=lambda e: e["day"])):
+            events.append({**e, "x": x(e["day"]), "below": k % 2 == 1})
+        out_rows.append(
+            {
+                "label": r["label"],
+                "y": y,
+                "events": events,
+                "bar": {"x": x(start), "w": max(x(end) - x(start), 2), "label": r.get("bar_label", "")},
+            }
+        )
+    height = 40 + 44 * len(rows)
+    t = {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "font": fonts.FAMILIES[0],
+        "ticks": ticks,
+        "rows": out_rows,
+        "today": {"x": x(today), "label": f"today {today.isoformat()}"},
+    }
+    svg = environment().get_template("layout/timeline.svg.j2").render(t=t)
+    return Markup(svg)  # noqa: S704 - rendered by the autoescaping environment from computed values
