@@ -339,6 +339,7 @@ def build_context(
             "insurance_policy": _or_blank(
                 i.insurance.policy_number if i.insurance else None, "internship.insurance.policy_number"
             ),
+            "insurance_payer": i.insurance.paid_by if i.insurance else None,
             "insurance_paid_by": term("paid_by", i.insurance.paid_by if i.insurance else None, "internship.insurance.paid_by"),
             "related_to_major": i.related_to_major,
         },
@@ -353,6 +354,8 @@ def build_context(
             "covers": join_terms("covers", list(ex.covers)) if ex.covers else Bi("", ""),
             "guarantor": {
                 "name": Bi(g.name if g else None, g.name_zh if g else None, "expenses.guarantor.name"),
+                "display_zh": (f"{g.name}（{g.name_zh}）" if g.name_zh else g.name) if g and g.name
+                else Blank("expenses.guarantor.name"),
                 "relationship": twin(g, "relationship", "expenses.guarantor.relationship"),
                 "date_of_birth": day(g.date_of_birth if g else None, "expenses.guarantor.date_of_birth"),
                 "sex": term("sex", g.sex if g else None, "expenses.guarantor.sex"),

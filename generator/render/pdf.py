@@ -104,6 +104,8 @@ def number_pack(pdf: bytes, renderer: PdfRenderer, labels: list[str]) -> bytes:
     keeps its own "Page X of Y" footer, and the pack is numbered over its whole length."""
     from pypdf import PdfReader, PdfWriter
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # WeasyPrint's xref streams draw a harmless size warning
+
     from markupsafe import escape
 
     total = len(labels)
