@@ -55,6 +55,7 @@ def build_file(
     force: bool = False,
     allow_blanks: bool = False,
     today: str | None = None,
+    jobs: int = 2,
 ) -> Any:
     from generator.pack import BuildOptions, build
 
@@ -67,4 +68,4 @@ def build_file(
         force=force,
         allow_blanks=allow_blanks,
     )
-    return build(result, out, opts, placement_dir=path.resolve().parent)
+    return build(result, out, opts, placement_dir=path.resolve().parent, jobs=jobs)

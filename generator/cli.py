@@ -16,12 +16,12 @@ FORMATS = ("docx", "pdf")
 
 
 class _Group(click.Group):
-    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args  # accepted anywhere on the line
         args = [a for a in args if a != "--debug"]
         try:
-            return super().main(args, *rest, standalone_mode=False, **kwargs)
+            return super().main(args, *rest, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.Abort:
             click.echo("Aborted: nothing more was written.", err=True)
             sys.exit(130)
@@ -67,8 +67,13 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="placement.yaml")
-@click.option("--route", type=click.Choice(["s2", "x1"]), default="x1", show_default=True,
-              help="Which route the example is filled in for.")
+@click.option(
+    "--route",
+    type=click.Choice(["s2", "x1"]),
+    default="x1",
+    show_default=True,
+    help="Which route the example is filled in for.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, route: str, force: bool) -> None:
     """Write a commented placement file to fill in.
@@ -125,14 +130,19 @@ def build_options(f: Any) -> Any:
     """The options `build` and `batch` share."""
     for opt in reversed(
         [
-            click.option("--route", type=click.Choice(["auto", "s2", "x1", "both"]),
-                         help="Which route's pack to build (default: the file's `route`, else auto)."),
+            click.option(
+                "--route",
+                type=click.Choice(["auto", "s2", "x1", "both"]),
+                help="Which route's pack to build (default: the file's `route`, else auto).",
+            ),
             click.option("--lang", help="Letter languages: en, zh or en+zh (default: the file's `languages`)."),
-            click.option("--format", "formats", default="docx,pdf", show_default=True,
-                         help="docx, pdf or docx,pdf."),
+            click.option("--format", "formats", default="docx,pdf", show_default=True, help="docx, pdf or docx,pdf."),
             click.option("--force", is_flag=True, help="Replace an existing pack."),
-            click.option("--allow-blanks", is_flag=True,
-                         help="Print missing fields as highlighted [field.path] placeholders instead of stopping."),
+            click.option(
+                "--allow-blanks",
+                is_flag=True,
+                help="Print missing fields as highlighted [field.path] placeholders instead of stopping.",
+            ),
         ]
     ):
         f = opt(f)
@@ -141,13 +151,27 @@ def build_options(f: Any) -> Any:
 
 @cli.command()
 @click.argument("placement", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder the pack is written into (as OUT/<slug>/).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder the pack is written into (as OUT/<slug>/).",
+)
 @build_options
 @click.option("--zip", "zip_", is_flag=True, help="Also write OUT/<slug>.zip.")
 @_today_option
-def build(placement: Path, out: Path, route: str | None, lang: str | None, formats: str, force: bool,
-          allow_blanks: bool, zip_: bool, today: str | None) -> None:
+def build(
+    placement: Path,
+    out: Path,
+    route: str | None,
+    lang: str | None,
+    formats: str,
+    force: bool,
+    allow_blanks: bool,
+    zip_: bool,
+    today: str | None,
+) -> None:
     """Build the document pack of a placement: letters (DOCX + PDF), checklist, calendar, merged PDF.
 
     \b
@@ -157,18 +181,31 @@ def build(placement: Path, out: Path, route: str | None, lang: str | None, forma
     """
     from generator.api import build_file
 
-    outcome = build_file(placement, out, route=route, lang=_parse_lang(lang), formats=_parse_formats(formats),
-                         zip_=zip_, force=force, allow_blanks=allow_blanks, today=today)
+    outcome = build_file(
+        placement,
+        out,
+        route=route,
+        lang=_parse_lang(lang),
+        formats=_parse_formats(formats),
+        zip_=zip_,
+        force=force,
+        allow_blanks=allow_blanks,
+        today=today,
+    )
     for note in outcome.notes:
         click.secho(note, fg="red", bold=True, err=True)
-    click.echo(f"Built {', '.join(r.upper() for r in outcome.routes)} pack in {outcome.folder}/ "
-               f"({len(outcome.files)} files)" + (f" and {outcome.zip_path}" if outcome.zip_path else ""))
+    click.echo(
+        f"Built {', '.join(r.upper() for r in outcome.routes)} pack in {outcome.folder}/ "
+        f"({len(outcome.files)} files)" + (f" and {outcome.zip_path}" if outcome.zip_path else "")
+    )
     blanks = outcome.report.get("blanks", [])
     untranslated = outcome.report.get("untranslated", [])
     if blanks:
         click.echo(f"  {len(blanks)} placeholder(s) printed for missing fields: see report.json 'blanks'")
     if untranslated:
-        click.echo(f"  {len(untranslated)} Chinese text(s) marked 【待译】 (no _zh field): see report.json 'untranslated'")
+        click.echo(
+            f"  {len(untranslated)} Chinese text(s) marked 【待译】 (no _zh field): see report.json 'untranslated'"
+        )
 
 
 @cli.command()

@@ -70,8 +70,9 @@ def ordered_languages(languages: list[str]) -> list[str]:
     return sorted(set(languages), key=lambda lang: 0 if lang == "zh" else 1)
 
 
-def _render(page_id: str, route: str | None, layout: str, ctx: dict[str, Any], title: str, docx: bool,
-            footer_ref: str) -> Page:
+def _render(
+    page_id: str, route: str | None, layout: str, ctx: dict[str, Any], title: str, docx: bool, footer_ref: str
+) -> Page:
     record = Record()
     token = recording(record)
     try:
@@ -98,7 +99,8 @@ def _banner(verdict: str, route: str) -> str | None:
     return (
         f"评估结果：{v.zh} — 该路线按目前情况{'无法使用' if verdict == 'ineligible' else '尚待确认'}，详见评估摘要。"
         f" Assessment: {str(v.en).upper()} — the {route.upper()} route "
-        f"{'cannot be used as described' if verdict == 'ineligible' else 'depends on points to confirm'}: see the summary."
+        + ("cannot be used as described" if verdict == "ineligible" else "depends on points to confirm")
+        + ": see the summary."
     )
 
 
@@ -142,14 +144,19 @@ def compose(
     ctx = base(a.recommended_route or "x1")
     ctx["doc"] = {"id": "summary", "title": Bi("Assessment summary", "评估摘要")}
     ctx["routes"] = [_route_view(result, r) for r in ("s2", "x1")]
-    ctx["deadlines"] = [
-        {**_deadline_view(d), "route": r.upper()} for r in ("s2", "x1") for d in a.routes[r].deadlines
-    ]
+    ctx["deadlines"] = [{**_deadline_view(d), "route": r.upper()} for r in ("s2", "x1") for d in a.routes[r].deadlines]
     ctx["deadlines"].sort(key=lambda d: (d["date"].iso, d["route"]))
     ctx["sources"] = _sources(result, {s for r in a.routes.values() for f in r.findings for s in f.sources})
     ctx["timeline"] = _timeline(result)
-    summary = _render("summary", None, "summary", ctx, f"Assessment summary — {p.student.full_name}", False,
-                      f"{reference}/SUM")
+    summary = _render(
+        "summary",
+        None,
+        "summary",
+        ctx,
+        f"Assessment summary — {p.student.full_name}",
+        False,
+        f"{reference}/SUM",
+    )
 
     pages: dict[str, list[Page]] = {}
     for route in routes:
@@ -161,13 +168,22 @@ def compose(
         letters = letters_for(route)
         # checklist
         cctx = dict(ctx)
-        cctx["doc"] = {"id": "checklist", "title": Bi(f"Document checklist — {route.upper()} route",
-                                                       f"材料清单 — {route.upper()}路线")}
+        cctx["doc"] = {
+            "id": "checklist",
+            "title": Bi(f"Document checklist — {route.upper()} route", f"材料清单 — {route.upper()}路线"),
+        }
         cctx["items"] = [_item_view(i, show_zh) for i in ra.checklist]
         cctx["deadlines"] = [_deadline_view(d) for d in ra.deadlines]
         cctx["sources"] = _sources(result, {s for i in ra.checklist for s in i.sources})
-        checklist = _render("checklist", route, "checklist", cctx, f"Checklist {route.upper()} — {p.student.full_name}",
-                            True, f"{reference}/{route.upper()}/CHK")
+        checklist = _render(
+            "checklist",
+            route,
+            "checklist",
+            cctx,
+            f"Checklist {route.upper()} — {p.student.full_name}",
+            True,
+            f"{reference}/{route.upper()}/CHK",
+        )
         # letters
         letter_pages = []
         for spec in letters:
@@ -182,29 +198,46 @@ def compose(
             finally:
                 stop_recording(token)
             title = lctx["doc"]["title"]
-            page = _render(spec.id, route, "letter", lctx, f"{title.en} — {p.student.full_name}", True,
-                           f"{reference}/{route.upper()}/{DOC_CODES[spec.id]}")
-            page.record.blanks.update(
-                {k: v and page.record.blanks.get(k, True) for k, v in record.blanks.items()}
+            page = _render(
+                spec.id,
+                route,
+                "letter",
+                lctx,
+                f"{title.en} — {p.student.full_name}",
+                True,
+                f"{reference}/{route.upper()}/{DOC_CODES[spec.id]}",
             )
+            page.record.blanks.update({k: v and page.record.blanks.get(k, True) for k, v in record.blanks.items()})
             page.record.untranslated.extend(u for u in record.untranslated if u not in page.record.untranslated)
             letter_pages.append(page)
         # cover (pack.pdf only)
         vctx = dict(ctx)
-        vctx["doc"] = {"id": "cover", "title": Bi(f"Internship document pack — {route.upper()} route",
-                                                   f"实习申请资料包 — {route.upper()}路线")}
+        vctx["doc"] = {
+            "id": "cover",
+            "title": Bi(f"Internship document pack — {route.upper()} route", f"实习申请资料包 — {route.upper()}路线"),
+        }
         vctx["contents"] = [Bi("Assessment summary", "评估摘要"), Bi("Document checklist", "材料清单")] + [
             doc_entry(s, route, p)["title"] for s in letters
         ]
-        cover = _render("cover", route, "cover", vctx, f"Internship pack {route.upper()} — {p.student.full_name}",
-                        False, f"{reference}/{route.upper()}")
+        cover = _render(
+            "cover",
+            route,
+            "cover",
+            vctx,
+            f"Internship pack {route.upper()} — {p.student.full_name}",
+            False,
+            f"{reference}/{route.upper()}",
+        )
         pages[route] = [cover, checklist, *letter_pages]
 
     blanks, untranslated = _missing(summary, pages)
     if not allow_blanks:
         problems = [
-            Problem(f"needed by {doc} but missing from the placement", path=path,
-                    hint="fill it in, or build with --allow-blanks to print a placeholder")
+            Problem(
+                f"needed by {doc} but missing from the placement",
+                path=path,
+                hint="fill it in, or build with --allow-blanks to print a placeholder",
+            )
             for doc, path in _required_blanks(pages)
         ]
         if problems:
@@ -239,8 +272,11 @@ def _logo(p: Any, placement_dir: Path) -> Path | None:
         raise InputError(Problem("must be a PNG or JPEG image", path="host.logo", hint="convert the logo to PNG"))
     if not path.is_file():
         raise InputError(
-            Problem(f"{p.host.logo!r} does not exist (looked for {path})", path="host.logo",
-                    hint="give the path relative to the placement file, or remove the field")
+            Problem(
+                f"{p.host.logo!r} does not exist (looked for {path})",
+                path="host.logo",
+                hint="give the path relative to the placement file, or remove the field",
+            )
         )
     try:
         from PIL import Image
@@ -249,7 +285,7 @@ def _logo(p: Any, placement_dir: Path) -> Path | None:
             img.verify()
     except Exception as exc:
         raise InputError(Problem(f"{p.host.logo!r} is not a readable image ({exc})", path="host.logo")) from None
-    return path
+    return Path(path)
 
 
 def _sender(ctx: dict[str, Any], issuer: str) -> dict[str, Any]:
@@ -285,8 +321,13 @@ def _route_view(result: CheckResult, route: str) -> dict[str, Any]:
 
 
 def _deadline_view(d: Any) -> dict[str, Any]:
-    return {"date": day(d.date), "title": d.title, "title_zh": d.title_zh, "basis": d.basis,
-            "status": term("status", d.status)}
+    return {
+        "date": day(d.date),
+        "title": d.title,
+        "title_zh": d.title_zh,
+        "basis": d.basis,
+        "status": term("status", d.status),
+    }
 
 
 def _item_view(i: Any, show_zh: bool) -> dict[str, Any]:

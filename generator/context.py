@@ -132,9 +132,7 @@ def _or_blank(value: Any, path: str, exempt: bool = False) -> Any:
 
 @functools.cache
 def vocab() -> dict[str, dict[str, dict[str, str]]]:
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(
-        template_path("vocab.yaml").read_text(encoding="utf-8")
-    )
+    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(template_path("vocab.yaml").read_text(encoding="utf-8"))
     return data
 
 
@@ -263,15 +261,21 @@ def build_context(
             "programme": twin(cu, "programme", "china_university.programme", cu_exempt),
             "department": twin(cu, "department", "china_university.department", cu_exempt),
             "student_id": _or_blank(cu.student_id if cu else None, "china_university.student_id", cu_exempt),
-            "admission_form": _or_blank(cu.admission_form if cu else None, "china_university.admission_form", cu_exempt),
+            "admission_form": _or_blank(
+                cu.admission_form if cu else None, "china_university.admission_form", cu_exempt
+            ),
             "study_start": day(cu.study_start if cu else None, "china_university.study_start", cu_exempt),
             "study_end": day(cu.study_end if cu else None, "china_university.study_end", cu_exempt),
             "visa": cu.visa if cu else "X1",
             "residence_permit_number": _or_blank(
-                cu.residence_permit_number if cu else None, "china_university.residence_permit_number", cu_exempt
+                cu.residence_permit_number if cu else None,
+                "china_university.residence_permit_number",
+                cu_exempt,
             ),
             "residence_permit_expiry": day(
-                cu.residence_permit_expiry if cu else None, "china_university.residence_permit_expiry", cu_exempt
+                cu.residence_permit_expiry if cu else None,
+                "china_university.residence_permit_expiry",
+                cu_exempt,
             ),
             "office_name": Bi(
                 cu.office.name if cu and cu.office else None,
@@ -279,7 +283,9 @@ def build_context(
                 "china_university.office.name",
                 cu_exempt,
             ),
-            "office_email": _or_blank(cu.office.email if cu and cu.office else None, "china_university.office.email", cu_exempt),
+            "office_email": _or_blank(
+                cu.office.email if cu and cu.office else None, "china_university.office.email", cu_exempt
+            ),
             "office_address": _or_blank(
                 cu.office.address if cu and cu.office else None, "china_university.office.address", cu_exempt
             ),
@@ -300,7 +306,9 @@ def build_context(
             "signatory_title": signatory_title,
             "contact_name": _or_blank(h.contact.name if h.contact else None, "host.contact.name"),
             "contact_title": Bi(
-                h.contact.title if h.contact else None, h.contact.title_zh if h.contact else None, "host.contact.title"
+                h.contact.title if h.contact else None,
+                h.contact.title_zh if h.contact else None,
+                "host.contact.title",
             ),
             "contact_email": _or_blank(h.contact.email if h.contact else None, "host.contact.email"),
             "contact_phone": _or_blank(h.contact.phone if h.contact else None, "host.contact.phone"),
@@ -325,7 +333,8 @@ def build_context(
             "end": day(i.end),
             "days": i.days,
             "hours_per_week": _or_blank(
-                None if i.hours_per_week is None else format(i.hours_per_week.normalize(), "f"), "internship.hours_per_week"
+                None if i.hours_per_week is None else format(i.hours_per_week.normalize(), "f"),
+                "internship.hours_per_week",
             ),
             "workplace": Bi(
                 i.workplace_address or h.address_en,
@@ -335,12 +344,16 @@ def build_context(
             "pay_kind": i.pay.kind or "none",
             "pay_amount": money(i.pay.amount, i.pay.currency, i.pay.period, "internship.pay.amount"),
             "pay_covers": join_terms("covers", list(i.pay.covers)) if i.pay.covers else None,
-            "insurance_provider": _or_blank(i.insurance.provider if i.insurance else None, "internship.insurance.provider"),
+            "insurance_provider": _or_blank(
+                i.insurance.provider if i.insurance else None, "internship.insurance.provider"
+            ),
             "insurance_policy": _or_blank(
                 i.insurance.policy_number if i.insurance else None, "internship.insurance.policy_number"
             ),
             "insurance_payer": i.insurance.paid_by if i.insurance else None,
-            "insurance_paid_by": term("paid_by", i.insurance.paid_by if i.insurance else None, "internship.insurance.paid_by"),
+            "insurance_paid_by": term(
+                "paid_by", i.insurance.paid_by if i.insurance else None, "internship.insurance.paid_by"
+            ),
             "related_to_major": i.related_to_major,
         },
         "stay": {
@@ -354,7 +367,8 @@ def build_context(
             "covers": join_terms("covers", list(ex.covers)) if ex.covers else Bi("", ""),
             "guarantor": {
                 "name": Bi(g.name if g else None, g.name_zh if g else None, "expenses.guarantor.name"),
-                "display_zh": (f"{g.name}（{g.name_zh}）" if g.name_zh else g.name) if g and g.name
+                "display_zh": (f"{g.name}（{g.name_zh}）" if g.name_zh else g.name)
+                if g and g.name
                 else Blank("expenses.guarantor.name"),
                 "relationship": twin(g, "relationship", "expenses.guarantor.relationship"),
                 "date_of_birth": day(g.date_of_birth if g else None, "expenses.guarantor.date_of_birth"),

@@ -25,9 +25,7 @@ class DocSpec:
 @functools.cache
 def specs() -> dict[str, DocSpec]:
     data = yaml.safe_load(template_path("documents.yaml").read_text(encoding="utf-8"))["documents"]
-    return {
-        doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"]) for doc_id, d in data.items()
-    }
+    return {doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"]) for doc_id, d in data.items()}
 
 
 def letters_for(route: str) -> list[DocSpec]:
@@ -44,7 +42,12 @@ def issuer_of(spec: DocSpec, p: Placement) -> str:
 def doc_entry(spec: DocSpec, route: str, p: Placement) -> dict[str, Any]:
     issuer = issuer_of(spec, p)
     title = spec.titles.get(route) or spec.titles[issuer]
-    return {"id": spec.id, "issuer": issuer, "title": Bi(title["en"], title["zh"]), "letterhead": issuer == "host"}
+    return {
+        "id": spec.id,
+        "issuer": issuer,
+        "title": Bi(title["en"], title["zh"]),
+        "letterhead": issuer == "host",
+    }
 
 
 def render_content(doc_id: str, lang: str, ctx: dict[str, Any]) -> str:

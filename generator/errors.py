@@ -41,8 +41,6 @@ class InternpackError(Exception):
         return [self.message + (f" ({self.hint})" if self.hint else "")]
 
 
-
-
 class InputError(InternpackError):
     """Bad input or usage: every problem listed, exit status 2, nothing written."""
 

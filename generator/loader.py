@@ -49,8 +49,12 @@ class Source:
 
 
 class _Budget:
+    """What expanding the node tree may cost: characters of text plus a little per node (aliases count
+    every time they are expanded, so a "billion laughs" file is stopped long before it fills memory)."""
+
     def __init__(self, limit: int) -> None:
         self.left = limit
+        self.problems: list[Problem] = []
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -68,12 +72,17 @@ def _decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            Problem(f"byte 0x{raw[exc.start]:02X} is not UTF-8", file=name, line=line, hint="save the file as UTF-8")
+            Problem(
+                f"byte 0x{raw[exc.start]:02X} is not UTF-8",
+                file=name,
+                line=line,
+                hint="save the file as UTF-8",
+            )
         ) from exc
 
 
 def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget, name: str, depth: int) -> Any:
-    budget.left -= 1
+    budget.left -= 16
     if budget.left < 0 or depth > MAX_DEPTH:
         what = "nests deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else "expands beyond 1 MiB"
         raise InputError(
@@ -85,7 +94,7 @@ def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget,
         )
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
-        budget.left -= len(node.value) // 64
+        budget.left -= len(node.value)
         if node.tag == "tag:yaml.org,2002:null" or (node.style is None and _NULL.match(node.value)):
             return None
         return node.value
@@ -93,18 +102,21 @@ def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget,
         return [_to_value(n, (*loc, i), lines, budget, name, depth + 1) for i, n in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
-        problems = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise InputError(
-                    Problem("uses a YAML merge key (<<); write the fields out", file=name, line=key_node.start_mark.line + 1)
+                    Problem(
+                        "uses a YAML merge key (<<); write the fields out",
+                        file=name,
+                        line=key_node.start_mark.line + 1,
+                    )
                 )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError(Problem("has a key that is not text", file=name, line=key_node.start_mark.line + 1))
             key = key_node.value
             if key in out:
                 path = ".".join(str(p) for p in (*loc, key))
-                problems.append(
+                budget.problems.append(
                     Problem(
                         f"duplicate key {key!r} (first on line {lines[(*loc, key)]})",
                         file=name,
@@ -116,8 +128,6 @@ def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget,
                 continue
             lines[(*loc, key)] = key_node.start_mark.line + 1
             out[key] = _to_value(value_node, (*loc, key), lines, budget, name, depth + 1)
-        if problems:
-            raise InputError(problems)
         return out
     raise InputError(Problem("has an unsupported YAML node", file=name))  # pragma: no cover
 
@@ -145,11 +155,12 @@ def parse_text(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     if node is None:
         raise InputError(Problem("is empty", file=name, hint="run 'internpack init' for a placement to fill in"))
     lines: dict[Loc, int] = {}
-    data = _to_value(node, (), lines, _Budget(MAX_BYTES // 8), name, 0)
+    budget = _Budget(MAX_BYTES)
+    data = _to_value(node, (), lines, budget, name, 0)
+    if budget.problems:
+        raise InputError(budget.problems)
     if not isinstance(data, dict):
-        raise InputError(
-            Problem("must be a mapping of fields (student:, host:, internship: ...)", file=name, line=1)
-        )
+        raise InputError(Problem("must be a mapping of fields (student:, host:, internship: ...)", file=name, line=1))
     return data, lines
 
 
@@ -160,9 +171,7 @@ def read_source(path: Path, display: str | None = None) -> Source:
             raise InputError(Problem("is a folder, not a placement file", file=name))
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(
-                Problem(f"is {size:,} bytes; a placement file may be at most 1 MiB", file=name)
-            )
+            raise InputError(Problem(f"is {size:,} bytes; a placement file may be at most 1 MiB", file=name))
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(Problem("does not exist", file=name)) from exc
@@ -217,9 +226,9 @@ def _message(err: dict[str, Any]) -> tuple[str, str | None]:
         return f"{got!r} is not allowed", f"use one of: {allowed}"
     if kind == "missing":
         return "is required but missing", "add it"
+    if kind == "date_impossible":
+        return f"{got!r} is not a real date", "check the day and month"
     if kind.startswith("date"):
-        if isinstance(got, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", got):
-            return f"{got!r} is not a real date", "check the day and month"
         return f"{got!r} is not a date", "write dates as YYYY-MM-DD"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a mapping of fields", "indent the fields under it"
@@ -251,8 +260,8 @@ def problems_of(exc: Any, source: Source) -> list[Problem]:
         if kind == "extra_forbidden":
             valid = _fields_at(loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                f"valid keys here: {', '.join(valid)}" if valid else None
+            hint = (
+                f"did you mean {close[0]!r}?" if close else (f"valid keys here: {', '.join(valid)}" if valid else None)
             )
             out.append(Problem("unknown key", file=source.name, line=source.line_of(loc), path=path, hint=hint))
             continue

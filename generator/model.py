@@ -7,11 +7,12 @@ Norway and ``0012345`` stays text); pydantic's lax mode turns them into dates an
 from __future__ import annotations
 
 import datetime as _dt
-from datetime import date
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from generator import textcheck
 
@@ -29,11 +30,31 @@ def _text(value: str) -> str:
     return value
 
 
+_BLANKS = re.compile(r"[ \t\n]+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _line(value: str) -> str:
-    value = _text(value).strip()
+    """One-line text: surrounding blanks removed, runs of spaces, tabs and line breaks made one space."""
+    value = _BLANKS.sub(" ", _text(value)).strip()
     if not value:
         raise ValueError("is empty")
     return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD (pydantic alone would read '86400' as a Unix timestamp)."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError("date_impossible", "not a real date") from None
+    raise PydanticCustomError("date_format", "not a date")
+
+
+Date = Annotated[_dt.date, BeforeValidator(_iso_date)]
 
 
 Text = Annotated[str, AfterValidator(_text)]
@@ -146,11 +167,11 @@ class Student(Strict):
     given_names: Line
     chinese_name: Line | None = None
     sex: Annotated[Literal["F", "M", "X"], BeforeValidator(_upper)] | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Date | None = None
     nationality: Country
     passport_number: Line | None = None
-    passport_issue_date: date | None = None
-    passport_expiry: date | None = None
+    passport_issue_date: Date | None = None
+    passport_expiry: Date | None = None
     email: Line | None = None
     phone: Line | None = None
     home_address: Text | None = None
@@ -170,7 +191,7 @@ class HomeUniversity(Strict):
     major_zh: Line | None = None
     degree: Literal["bachelor", "master", "doctorate", "other"] | None = None
     student_id: Line | None = None
-    enrolled_until: date | None = None
+    enrolled_until: Date | None = None
     recognised: YesNoUnknown | None = None
     letter_language: Language = "en"
 
@@ -193,11 +214,11 @@ class ChinaUniversity(Strict):
     department_zh: Line | None = None
     student_id: Line | None = None
     admission_form: Annotated[Literal["JW201", "JW202"], BeforeValidator(_upper)] | None = None
-    study_start: date | None = None
-    study_end: date | None = None
+    study_start: Date | None = None
+    study_end: Date | None = None
     visa: Annotated[Literal["X1", "X2"], BeforeValidator(_upper)] = "X1"
     residence_permit_number: Line | None = None
-    residence_permit_expiry: date | None = None
+    residence_permit_expiry: Date | None = None
     office: Office | None = None
 
     @model_validator(mode="after")
@@ -288,8 +309,8 @@ class Internship(Strict):
     relevance: Text | None = None
     relevance_zh: Text | None = None
     supervisor: Supervisor | None = None
-    start: date
-    end: date
+    start: Date
+    end: Date
     hours_per_week: Annotated[Decimal, Field(gt=0, le=168)] | None = None
     workplace_address: Text | None = None
     workplace_address_zh: Text | None = None
@@ -318,13 +339,13 @@ EntryStatus = Literal["visa-free", "transit", "X1", "X2", "S2", "F", "M", "L", "
 
 
 class Stay(Strict):
-    arrival: date | None = None
-    departure: date | None = None
+    arrival: Date | None = None
+    departure: Date | None = None
     in_china: YesNo = "no"
     entry_status: Annotated[EntryStatus, BeforeValidator(_entry_status)] | None = None
     accommodation: Annotated[Literal["hotel", "dormitory", "private"], BeforeValidator(_lower)] | None = None
     accommodation_address: Text | None = None
-    registered_on: date | None = None
+    registered_on: Date | None = None
 
 
 class Guarantor(Strict):
@@ -332,7 +353,7 @@ class Guarantor(Strict):
     name_zh: Line | None = None
     relationship: Line | None = None
     relationship_zh: Line | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Date | None = None
     sex: Annotated[Literal["F", "M", "X"], BeforeValidator(_upper)] | None = None
     nationality: Country | None = None
     id_number: Line | None = None
@@ -356,7 +377,7 @@ class Expenses(Strict):
 
 class Letters(Strict):
     reference: Line | None = None
-    date: _dt.date | None = None
+    date: Date | None = None
 
 
 class PreparedBy(Strict):
@@ -393,6 +414,5 @@ class Placement(Strict):
         return self
 
     @property
-    def arrival(self) -> date:
+    def arrival(self) -> _dt.date:
         return self.stay.arrival or self.internship.start
-

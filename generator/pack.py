@@ -9,7 +9,6 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,10 +62,13 @@ def routes_to_build(result: CheckResult, route: str) -> list[str]:
     if a.recommended_route is None:
         raise InputError(
             "no route is recommended: both are ineligible ("
-            + "; ".join(f"{r.upper()}: " + ", ".join(f.code for f in a.routes[r].findings if f.severity == "block")
-                        for r in ("s2", "x1"))
+            + "; ".join(
+                f"{r.upper()}: " + ", ".join(f.code for f in a.routes[r].findings if f.severity == "block")
+                for r in ("s2", "x1")
+            )
             + ")",
-            hint="fix what the BLOCK findings name (internpack check), or build a route by name with --route s2|x1|both",
+            hint="fix what the BLOCK findings name (internpack check), "
+            "or build a route by name with --route s2|x1|both",
         )
     return [a.recommended_route]
 
@@ -95,46 +97,132 @@ def default_renderers() -> Renderers:
     return _DEFAULT_RENDERERS
 
 
-def render_files(comp: Composition, result: CheckResult, opts: BuildOptions, routes: list[str],
-                 renderers: Renderers) -> dict[str, bytes]:
-    """Every file of the pack as bytes, keyed by its path inside the pack folder."""
+def render_files(
+    comp: Composition,
+    result: CheckResult,
+    opts: BuildOptions,
+    routes: list[str],
+    renderers: Renderers,
+    jobs: int = 1,
+) -> dict[str, bytes]:
+    """Every file of the pack as bytes, keyed by its path inside the pack folder.
+
+    With ``jobs`` > 1 each route's PDFs render in a forked process (each lays out its documents once and
+    merges its own pack.pdf from those pages) while this process writes the DOCX files."""
+    work = [(route, n == 0) for n, route in enumerate(routes)]
+    files: dict[str, bytes] = {}
+    if jobs > 1 and "pdf" in opts.formats and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FORK_JOB, _FORK_RENDERERS
+        _FORK_JOB, _FORK_RENDERERS = (comp, result, opts), renderers
+        _warm_up(renderers, comp, opts)  # import and set up once, before the fork: the children share it
+        try:
+            with ProcessPoolExecutor(
+                max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                futures = [pool.submit(_forked_route, w) for w in work]
+                for route in routes:
+                    files.update(_docx_files(comp, result, opts, route))
+                for future in futures:
+                    files.update(future.result())
+        finally:
+            _FORK_JOB, _FORK_RENDERERS = None, None
+    else:
+        for route, first in work:
+            files.update(_docx_files(comp, result, opts, route))
+            files.update(_pdf_files(comp, result, opts, route, first, renderers))
+    return files
+
+
+_FORK_JOB: tuple[Composition, CheckResult, BuildOptions] | None = None
+_FORK_RENDERERS: Renderers | None = None
+
+
+def _warm_up(renderers: Renderers, comp: Composition, opts: BuildOptions) -> None:
+    if "pdf" in opts.formats:
+        renderers.pdf(comp.logo)
+        import pypdf  # noqa: F401
+    if "docx" in opts.formats:
+        import docxtpl  # noqa: F401
+        import lxml.html  # noqa: F401
+
+        import generator.render.docx  # noqa: F401
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import threading
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _forked_route(work: tuple[str, bool]) -> dict[str, bytes]:
+    assert _FORK_JOB is not None
+    comp, result, opts = _FORK_JOB
+    return _pdf_files(comp, result, opts, work[0], work[1], _FORK_RENDERERS or default_renderers())
+
+
+def _docx_files(comp: Composition, result: CheckResult, opts: BuildOptions, route: str) -> dict[str, bytes]:
+    if "docx" not in opts.formats:
+        return {}
     from generator.render.docx import render_docx
+
+    images = {comp.logo.resolve().as_uri(): comp.logo} if comp.logo else {}
+    return {
+        f"{route}/{page.id}.docx": render_docx(
+            page.html,
+            footer_ref=page.footer_ref,
+            title=page.title,
+            images=images,
+            day=result.assessment.reference_date,
+        )
+        for page in comp.routes[route]
+        if page.docx
+    }
+
+
+def _pdf_files(
+    comp: Composition,
+    result: CheckResult,
+    opts: BuildOptions,
+    route: str,
+    with_summary: bool,
+    renderers: Renderers,
+) -> dict[str, bytes]:
+    """The route's PDFs (and its calendar): each document laid out once; pack.pdf merged from those pages."""
     from generator.render.pdf import number_pack
 
     a = result.assessment
-    files: dict[str, bytes] = {}
-    want_pdf, want_docx = "pdf" in opts.formats, "docx" in opts.formats
-    images = {comp.logo.resolve().as_uri(): comp.logo} if comp.logo else {}
-    pdf = renderers.pdf(comp.logo) if want_pdf else None
-    summary_doc = pdf.render(comp.summary.html, "summary") if pdf else None
-    if pdf:
-        files["summary.pdf"] = pdf.write(summary_doc)
-    for route in routes:
-        pages = comp.routes[route]
-        rendered = []
-        labels = []
-        for page in pages:
-            if want_docx and page.docx:
-                name = "checklist" if page.id == "checklist" else page.id
-                files[f"{route}/{name}.docx"] = render_docx(
-                    page.html, footer_ref=page.footer_ref, title=page.title, images=images, day=a.reference_date
-                )
-            if pdf:
-                doc = pdf.render(page.html, f"{route}/{page.id}")
-                if page.id != "cover":
-                    files[f"{route}/{page.id}.pdf"] = pdf.write(doc)
-                rendered.append(doc)
-                labels += [page.title.split(" — ")[0]] * len(doc.pages)
-                if page.id == "cover":  # the summary follows the cover in the pack
-                    rendered.append(summary_doc)
-                    labels += ["Assessment summary"] * len(summary_doc.pages)
-        if pdf:
-            merged = pdf.merge(rendered)
-            merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
-            files[f"{route}/pack.pdf"] = number_pack(pdf.write(merged), pdf, labels)
-        files[f"{route}/deadlines.ics"] = deadlines_ics(
-            a.routes[route], slug=comp.slug, student=result.placement.student.full_name, reference_date=a.reference_date
+    files: dict[str, bytes] = {
+        f"{route}/deadlines.ics": deadlines_ics(
+            a.routes[route],
+            slug=comp.slug,
+            student=result.placement.student.full_name,
+            reference_date=a.reference_date,
         )
+    }
+    if "pdf" not in opts.formats:
+        return files
+    pdf = renderers.pdf(comp.logo)
+    summary_doc = pdf.render(comp.summary.html, "summary")
+    if with_summary:
+        files["summary.pdf"] = pdf.write(summary_doc)
+    rendered = []
+    labels: list[str] = []
+    for page in comp.routes[route]:
+        doc = pdf.render(page.html, f"{route}/{page.id}")
+        if page.id != "cover":
+            files[f"{route}/{page.id}.pdf"] = pdf.write(doc)
+        rendered.append(doc)
+        labels += [page.title.split(" — ")[0]] * len(doc.pages)
+        if page.id == "cover":  # the summary follows the cover in the pack
+            rendered.append(summary_doc)
+            labels += ["Assessment summary"] * len(summary_doc.pages)
+    merged = pdf.merge(rendered)
+    merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
+    files[f"{route}/pack.pdf"] = pdf.write(number_pack(merged, pdf, labels))
     return files
 
 
@@ -160,11 +248,16 @@ def build(
     placement_dir: Path,
     renderers: Renderers | None = None,
     folder_name: str | None = None,
-    on_progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     routes = routes_to_build(result, opts.route)
-    comp = compose(result, routes=routes, languages=list(opts.languages), placement_dir=placement_dir,
-                   allow_blanks=opts.allow_blanks)
+    comp = compose(
+        result,
+        routes=routes,
+        languages=list(opts.languages),
+        placement_dir=placement_dir,
+        allow_blanks=opts.allow_blanks,
+    )
     name = folder_name or comp.slug
     folder = out / name
     zip_path = out / f"{name}.zip" if opts.zip else None
@@ -175,15 +268,19 @@ def build(
     report = report_dict(result.assessment, result.placement, result.source)
     report["blanks"] = comp.blanks
     report["untranslated"] = comp.untranslated
-    files = render_files(comp, result, opts, routes, renderers or default_renderers())
+    files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
     files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
-    files["manifest.json"] = (json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n").encode()
+    files["manifest.json"] = (
+        json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n"
+    ).encode()
     write_atomically(out, name, files, zip_path, result.assessment.reference_date)
     notes = []
     for route in routes:
         verdict = result.assessment.routes[route].verdict
         if verdict != "eligible":
-            notes.append(f"WARNING: the {route.upper()} route is {verdict.upper()} — read summary.pdf before using this pack")
+            notes.append(
+                f"WARNING: the {route.upper()} route is {verdict.upper()} — read summary.pdf before using this pack"
+            )
     return BuildResult(folder, routes, sorted(files), zip_path, report, notes)
 
 
@@ -192,8 +289,9 @@ def write_atomically(out: Path, name: str, files: dict[str, bytes], zip_path: Pa
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
     except OSError as exc:
-        raise InternpackError(f"cannot create the output folder {out}: {exc.strerror}",
-                              hint="choose another -o folder") from exc
+        raise InternpackError(
+            f"cannot create the output folder {out}: {exc.strerror}", hint="choose another -o folder"
+        ) from exc
     folder = out / name
     old = None
     try:

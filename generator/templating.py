@@ -13,7 +13,7 @@ from generator.resources import templates_dir
 
 @functools.cache
 def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    return ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -21,13 +21,11 @@ def environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    return env
 
 
 def docx_environment() -> ImmutableSandboxedEnvironment:
     """For docxtpl: the same settings (a separate instance because docxtpl adds its own filters)."""
-    env = ImmutableSandboxedEnvironment(
+    return ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=True,
     )
-    return env

@@ -122,7 +122,9 @@ def apply(data: dict[str, Any], mods: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def run() -> Callable[..., Result]:
-    """Invoke the CLI in-process. ``run("check", path, env={...})`` → click Result (exit_code, stdout, stderr).
+    """Invoke the CLI in-process: ``run("check", path, env={...})`` → click Result.
+
+    The Result has exit_code, stdout and stderr.
 
     The group's own main() turns errors into exit statuses with sys.exit; CliRunner records them.
     """
@@ -138,9 +140,11 @@ def run() -> Callable[..., Result]:
 
 @pytest.fixture
 def run_module() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``python -m generator ARGS`` in a subprocess, from the repository (the package need not be installed)."""
+    """``python -m generator ARGS`` in a subprocess, from the repository (need not be installed)."""
 
-    def _run(*args: Any, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def _run(
+        *args: Any, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         return subprocess.run(
             [sys.executable, "-m", "generator", *[str(a) for a in args]],

@@ -14,6 +14,15 @@ from typing import Any
 from generator.resources import template_path
 
 _WS = re.compile(r"[ \t\r\n\f]+")
+_T = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+_STYLE_IDS = {
+    "Title": "Title",
+    "Heading 2": "Heading2",
+    "Heading 3": "Heading3",
+    "List Bullet": "ListBullet",
+    "List Number": "ListNumber",
+    "Small": "Small",
+}
 BLUE = (0x1F, 0x4E, 0x79)
 GREY = (0x55, 0x55, 0x55)
 RED = (0xA0, 0x00, 0x00)
@@ -92,9 +101,13 @@ class _Writer:
 
     # -- blocks ---------------------------------------------------------------------------------
 
-    def paragraph(self, el: Any, style: str | None = None, fmt: dict[str, Any] | None = None, container: Any = None) -> Any:
+    def paragraph(
+        self, el: Any, style: str | None = None, fmt: dict[str, Any] | None = None, container: Any = None
+    ) -> Any:
         container = container or self.doc
-        p = container.add_paragraph(style=style)
+        p = container.add_paragraph()
+        if style:
+            p._p.get_or_add_pPr().style = _STYLE_IDS[style]  # by id: python-docx's lookup by name is slow
         self.inline(p, el, fmt)
         _trim(p)
         return p
@@ -107,7 +120,7 @@ class _Writer:
 
     def block(self, el: Any, container: Any = None) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-        from docx.shared import Pt, RGBColor
+        from docx.shared import Pt
 
         c = container or self.doc
         tag, cls = el.tag, _classes(el)
@@ -135,12 +148,16 @@ class _Writer:
             if "sender" in cls:
                 for line in el:
                     if isinstance(line.tag, str):
-                        self.paragraph(line, fmt={"bold": True} if "name" in _classes(line) else {"small": True},
-                                       container=c).paragraph_format.space_after = Pt(0)
+                        self.paragraph(
+                            line,
+                            fmt={"bold": True} if "name" in _classes(line) else {"small": True},
+                            container=c,
+                        ).paragraph_format.space_after = Pt(0)
             else:
                 self.blocks(el, c)
         elif tag == "h1":
-            p = c.add_paragraph(style="Title")
+            p = c.add_paragraph()
+            p._p.get_or_add_pPr().style = _STYLE_IDS["Title"]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             self.inline(p, el)
             _trim(p)
@@ -151,7 +168,7 @@ class _Writer:
                 c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 return
             if "line" in cls:
-                p = c.add_paragraph("_" * 34)
+                c.add_paragraph("_" * 34)
                 return
             if "seal" in cls:
                 p = self.paragraph(el, fmt={"colour": (0xB2, 0x22, 0x22), "small": True}, container=c)
@@ -171,9 +188,7 @@ class _Writer:
         elif tag == "table":
             self.table(el, c)
         else:
-            p = self.paragraph(el, container=c)
-            p.runs and None
-        _ = RGBColor
+            self.paragraph(el, container=c)
 
     def table(self, el: Any, container: Any) -> None:
         from docx.shared import Pt
@@ -185,7 +200,7 @@ class _Writer:
         cls = _classes(el)
         table = container.add_table(rows=0, cols=width)
         if "sign" not in cls:
-            table.style = "Table Grid"
+            table._tbl.tblPr.style = "TableGrid"
         for tr in rows:
             cells = [c for c in tr if isinstance(c.tag, str)]
             row = table.add_row().cells
@@ -248,10 +263,15 @@ class _Writer:
 
 
 def _trim(p: Any) -> None:
-    runs = [r for r in p.runs if r.text]
-    if runs:
-        runs[0].text = runs[0].text.lstrip(" ")
-        runs[-1].text = runs[-1].text.rstrip(" ")
+    """Drop the blanks HTML would not show at the start and end of a paragraph."""
+    runs = p._p.r_lst
+    if not runs:
+        return
+    for run, strip in ((runs[0], str.lstrip), (runs[-1], str.rstrip)):
+        texts = run.findall(_T)
+        if texts:
+            t = texts[0] if strip is str.lstrip else texts[-1]
+            t.text = strip(t.text or "", " ")
 
 
 def _right_tab(p: Any) -> None:
@@ -297,8 +317,12 @@ def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Pat
     sub = tpl.new_subdoc()
     body = lxml.html.document_fromstring(html).find("body")
     _Writer(sub, images).blocks(body)
-    tpl.render({"body": sub, "footer_ref": footer_ref, "pdf_title": title}, jinja_env=docx_environment(), autoescape=True)
-    stamp = datetime(day.year, day.month, day.day)
+    tpl.render(
+        {"body": sub, "footer_ref": footer_ref, "pdf_title": title},
+        jinja_env=docx_environment(),
+        autoescape=True,
+    )
+    stamp = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - DOCX core properties are naive (UTC)
     props = tpl.docx.core_properties
     props.created = props.modified = stamp
     props.title = title

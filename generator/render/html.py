@@ -31,7 +31,7 @@ def timeline(rows: list[dict[str, Any]], start: date, end: date, today: date) ->
     span = max((last - first).days, 1)
 
     def x(d: date) -> float:
-        return round(left + (right - left) * (d - first).days / span, 1)
+        return float(round(left + (right - left) * (d - first).days / span, 1))
 
     ticks = []
     month = date(first.year, first.month, 1)

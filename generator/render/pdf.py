@@ -37,7 +37,9 @@ def _fetcher(allowed: dict[str, Path]) -> Any:
             if path is None:
                 raise ValueError(f"refused to load {url!r}: only the logo file may be read")
             return URLFetcherResponse(
-                url, path.read_bytes(), {"Content-Type": _MIME.get(path.suffix.lower(), "application/octet-stream")}
+                url,
+                path.read_bytes(),
+                {"Content-Type": _MIME.get(path.suffix.lower(), "application/octet-stream")},
             )
 
     return OnlyAllowed(fail_on_errors=True)
@@ -99,12 +101,12 @@ def _stamp_css() -> str:
     )
 
 
-def number_pack(pdf: bytes, renderer: PdfRenderer, labels: list[str]) -> bytes:
-    """Stamp the pack-wide page number ("Pack 7 / 20") on each page of the merged pack: each document
-    keeps its own "Page X of Y" footer, and the pack is numbered over its whole length."""
-    from pypdf import PdfReader, PdfWriter
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # WeasyPrint's xref streams draw a harmless size warning
+def number_pack(merged: Any, renderer: PdfRenderer, labels: list[str]) -> Any:
+    """The merged pack with a pack-wide folio ("Pack 7 / 20") drawn on every page, over each document's own
+    "Page X of Y" footer. The folios are laid out once in a small stamp document with the same fonts and
+    painted on top of the already laid-out pages: no page is laid out again, PDF/A and font sharing stay."""
+    import copy
+    import types
 
     from markupsafe import escape
 
@@ -112,13 +114,23 @@ def number_pack(pdf: bytes, renderer: PdfRenderer, labels: list[str]) -> bytes:
     body = "".join(
         f"<div><span>资料包 Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1)
     )
-    stamp_doc = renderer.render(
-        f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
+    stamps = renderer.render(
+        f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>",
+        "pack numbers",
+        plain=True,
     )
-    stamps = PdfReader(io.BytesIO(stamp_doc.write_pdf()))
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for page, stamp in zip(writer.pages, stamps.pages, strict=True):
-        page.merge_page(stamp)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    if len(stamps.pages) != len(merged.pages):
+        raise RenderError(f"pack numbering laid out {len(stamps.pages)} folios for {len(merged.pages)} pages")
+    pages = []
+    for page, stamp in zip(merged.pages, stamps.pages, strict=True):
+        stamped = copy.copy(page)
+
+        def paint(self: Any, stream: Any, scale: float = 1, _page: Any = page, _stamp: Any = stamp) -> None:
+            _page.paint(stream, scale)
+            _stamp.paint(stream, scale)
+
+        stamped.paint = types.MethodType(paint, stamped)
+        pages.append(stamped)
+    numbered = merged.copy(pages)
+    numbered.metadata = merged.metadata
+    return numbered

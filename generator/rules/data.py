@@ -194,8 +194,8 @@ def load_rules() -> Rules:
             note=s.get("note"),
         )
 
-    def check_sources(reader: _Reader, where: str, ids: Any) -> tuple[str, ...]:
-        ids = tuple(ids or ())
+    def check_sources(reader: _Reader, where: str, raw: Any) -> tuple[str, ...]:
+        ids = tuple(str(i) for i in raw or ())
         unknown = [i for i in ids if i not in sources]
         if unknown:
             raise reader.fail(where, f"unknown source ids {unknown}")
@@ -212,7 +212,13 @@ def load_rules() -> Rules:
         if c["province"] not in provinces:
             raise r.fail(f"cities.{c['id']}", f"unknown province {c['province']}")
         cities.append(
-            City(id=c["id"], en=c["en"], zh=c["zh"], province=c["province"], aliases=tuple(c.get("aliases") or ()))
+            City(
+                id=c["id"],
+                en=c["en"],
+                zh=c["zh"],
+                province=c["province"],
+                aliases=tuple(c.get("aliases") or ()),
+            )
         )
     zones = {z["id"]: {"en": z["en"], "zh": z["zh"], "city": z.get("city", "")} for z in regions["zones"]}
     categories = {c["id"]: {"en": c["en"], "zh": c["zh"]} for c in regions["categories"]}

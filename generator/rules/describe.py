@@ -33,9 +33,7 @@ def rules_json() -> dict[str, Any]:
             f.code: {"severity": f.severity, "routes": list(f.routes), "sources": list(f.sources)}
             for f in r.findings.values()
         },
-        "checklist": {
-            route: [c.id for c in r.checklist if route in c.routes] for route in ("s2", "x1")
-        },
+        "checklist": {route: [c.id for c in r.checklist if route in c.routes] for route in ("s2", "x1")},
         "sources": [
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()} for s in r.sources.values()
         ],

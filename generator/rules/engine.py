@@ -216,11 +216,17 @@ def _always(c: _Ctx) -> Hit:
 def _s2_not_enrolled(c: _Ctx) -> Hit:
     hu = c.p.home_university
     if hu is None:
-        return {"detail": "No home university is given: the S2 internship route is only for students enrolled at a "
-                "university outside China.", "field": "home_university"}
+        return {
+            "detail": "No home university is given: the S2 internship route is only for students enrolled at a "
+            "university outside China.",
+            "field": "home_university",
+        }
     if hu.enrolled_until is not None and hu.enrolled_until < c.p.internship.end:
-        return {"detail": f"The enrolment at {hu.name} ends on {hu.enrolled_until}, before the internship ends on "
-                f"{c.p.internship.end}.", "field": "home_university.enrolled_until"}
+        return {
+            "detail": f"The enrolment at {hu.name} ends on {hu.enrolled_until}, before the internship ends on "
+            f"{c.p.internship.end}.",
+            "field": "home_university.enrolled_until",
+        }
     return None
 
 
@@ -301,7 +307,10 @@ def _x1_x2(c: _Ctx) -> Hit:
     if cu is None:
         return None
     if cu.visa == "X2":
-        return {"detail": "The student holds (or will hold) an X2 short-term study visa.", "field": "china_university.visa"}
+        return {
+            "detail": "The student holds (or will hold) an X2 short-term study visa.",
+            "field": "china_university.visa",
+        }
     if cu.study_start and cu.study_end:
         length = (cu.study_end - cu.study_start).days + 1
         if length <= c.t["x1_min_study_days"]:
@@ -332,11 +341,19 @@ def _x1_ends_after(c: _Ctx) -> Hit:
         return None
     end = c.p.internship.end
     if cu.study_end is not None and end > cu.study_end:
-        return {"end": end, "limit": cu.study_end, "limit_name": "the end of the study period",
-                "field": "internship.end"}
+        return {
+            "end": end,
+            "limit": cu.study_end,
+            "limit_name": "the end of the study period",
+            "field": "internship.end",
+        }
     if cu.residence_permit_expiry is not None and end > cu.residence_permit_expiry:
-        return {"end": end, "limit": cu.residence_permit_expiry, "limit_name": "the residence permit's expiry",
-                "field": "internship.end"}
+        return {
+            "end": end,
+            "limit": cu.residence_permit_expiry,
+            "limit_name": "the residence permit's expiry",
+            "field": "internship.end",
+        }
     return None
 
 
@@ -353,8 +370,12 @@ def _x1_permit_short(c: _Ctx) -> Hit:
     months = c.t["permit_min_remaining_months"]
     needed = add_months(c.p.internship.start, months)
     if cu.residence_permit_expiry < needed:
-        return {"permit_expiry": cu.residence_permit_expiry, "needed": needed, "months": months,
-                "field": "china_university.residence_permit_expiry"}
+        return {
+            "permit_expiry": cu.residence_permit_expiry,
+            "needed": needed,
+            "months": months,
+            "field": "china_university.residence_permit_expiry",
+        }
     return None
 
 
@@ -381,8 +402,10 @@ def _x1_out_of_city(c: _Ctx) -> Hit:
     host_city, uni_city = c.rules.city(c.p.host.city), c.rules.city(cu.city)
     from generator.rules.data import normalise_city
 
-    same = (host_city.id == uni_city.id) if (host_city and uni_city) else (
-        normalise_city(c.p.host.city) == normalise_city(cu.city)
+    same = (
+        (host_city.id == uni_city.id)
+        if (host_city and uni_city)
+        else (normalise_city(c.p.host.city) == normalise_city(cu.city))
     )
     return None if same else {"host_city": c.p.host.city, "uni_city": cu.city, "field": "host.city"}
 
@@ -397,7 +420,11 @@ def _x1_rp_overdue(c: _Ctx) -> Hit:
         return None
     deadline = c.arrival + timedelta(days=c.t["residence_permit_days"])
     if c.today > deadline:
-        return {"arrival": c.arrival, "deadline": deadline, "field": "china_university.residence_permit_expiry"}
+        return {
+            "arrival": c.arrival,
+            "deadline": deadline,
+            "field": "china_university.residence_permit_expiry",
+        }
     return None
 
 
@@ -443,12 +470,18 @@ PREDICATES: dict[str, Predicate] = {
 _MISSING: dict[str, list[tuple[str, Callable[[Placement], Any]]]] = {
     "s2": [
         ("student.passport_expiry", lambda p: p.student.passport_expiry),
-        ("home_university.enrolled_until", lambda p: p.home_university is None or p.home_university.enrolled_until),
+        (
+            "home_university.enrolled_until",
+            lambda p: p.home_university is None or p.home_university.enrolled_until,
+        ),
         ("internship.pay.kind", lambda p: p.internship.pay.kind),
     ],
     "x1": [
         ("student.passport_expiry", lambda p: p.student.passport_expiry),
-        ("china_university.study_start", lambda p: p.china_university is None or p.china_university.study_start),
+        (
+            "china_university.study_start",
+            lambda p: p.china_university is None or p.china_university.study_start,
+        ),
         ("china_university.study_end", lambda p: p.china_university is None or p.china_university.study_end),
         ("internship.pay.kind", lambda p: p.internship.pay.kind),
     ],
@@ -473,8 +506,11 @@ def match_pilot(p: Placement, rules: Rules) -> tuple[Pilot | None, str]:
     for pilot in rules.pilots:
         for hypo in ({**facts, "categories": True}, *({**facts, "zone": z} for z in local_zones)):
             if _matches(pilot.match, hypo):
-                reason = hypo["zone"] and rules.zones[hypo["zone"]]["en"] or "a host in one of the categories " + (
-                    ", ".join(c["en"] for c in rules.categories.values())
+                zone = hypo["zone"]
+                reason = (
+                    rules.zones[str(zone)]["en"]
+                    if zone
+                    else "a host in one of the categories " + ", ".join(c["en"] for c in rules.categories.values())
                 )
                 options.append(f"{pilot.title['en']} ({reason}; {pilot.status})")
                 break
@@ -483,14 +519,20 @@ def match_pilot(p: Placement, rules: Rules) -> tuple[Pilot | None, str]:
 
 
 def _matches(match: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """All keys of a match entry must hold (``any`` holds when one of its entries does)."""
     for key, value in match.items():
-        ok = {
-            "cities": lambda v: facts["city"] in v,
-            "provinces": lambda v: facts["province"] in v,
-            "zones": lambda v: facts["zone"] in v,
-            "categories_any": lambda v: facts["categories"] == bool(v),
-            "any": lambda v: any(_matches(sub, facts) for sub in v),
-        }[key](value)
+        if key == "cities":
+            ok = facts["city"] in value
+        elif key == "provinces":
+            ok = facts["province"] in value
+        elif key == "zones":
+            ok = facts["zone"] in value
+        elif key == "categories_any":
+            ok = facts["categories"] == bool(value)
+        elif key == "any":
+            ok = any(_matches(sub, facts) for sub in value)
+        else:
+            raise ValueError(f"unknown match key {key!r}")
         if not ok:
             return False
     return True
@@ -612,7 +654,8 @@ def _deadlines(route: str, c: _Ctx) -> list[Deadline]:
         "accommodation_registration",
         reg,
         f"EEAL art. 39: within 24 hours of arrival; {arrival_basis} {c.arrival.isoformat()} + "
-        f"{t['registration_days']} day" + (" (a hotel registers its guests itself)" if p.stay.accommodation == "hotel" else ""),
+        f"{t['registration_days']} day"
+        + (" (a hotel registers its guests itself)" if p.stay.accommodation == "hotel" else ""),
         p.stay.registered_on is not None,
     )
     cu = p.china_university
@@ -634,10 +677,12 @@ def _deadlines(route: str, c: _Ctx) -> list[Deadline]:
             False,
         )
         if cu is not None and (cu.residence_permit_expiry or cu.study_end):
-            if cu.residence_permit_expiry:
-                day, basis = cu.residence_permit_expiry, "china_university.residence_permit_expiry"
-            else:
-                day, basis = cu.study_end, "china_university.study_end (no residence permit expiry given)"
+            day: date | None = cu.residence_permit_expiry or cu.study_end
+            basis = (
+                "china_university.residence_permit_expiry"
+                if cu.residence_permit_expiry
+                else "china_university.study_end (no residence permit expiry given)"
+            )
             assert day is not None
             add("departure", day, f"{basis} {day.isoformat()}: leave or extend the permit by then", False)
     else:
@@ -672,6 +717,7 @@ def assess(p: Placement, rules: Rules, today: date) -> Assessment:
         recommended = None
     key = f"recommend_{recommended or 'none'}_{routes[recommended].verdict if recommended else 'none'}"
     text = rules.texts.get(key) or rules.texts.get(f"recommend_{recommended or 'none'}", {"en": "", "zh": ""})
+
     def values(lang: str) -> dict[str, str]:
         return {
             **{r: rules.texts[f"verdict_{routes[r].verdict}"][lang] for r in ("s2", "x1")},
