@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build the sample pack: both routes of the Shanghai S2 sample and the Fudan X1 sample, into out/sample/.
+# Build the sample packs into out/sample/: the Shanghai S2 sample (both routes) and the Fudan X1 sample,
+# with a fixed reference date, so every run gives the same bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1764547200}"  # 2025-12-01: the same bytes on every run
-.venv/bin/internpack check samples/s2-shanghai.yaml --today 2026-12-01
+rm -rf out/sample
+.venv/bin/internpack build samples/s2-shanghai.yaml -o out/sample --route both --zip --today 2026-12-01
+.venv/bin/internpack build samples/x1-fudan.yaml -o out/sample --today 2026-12-01
+echo "Open out/sample/*/x1/pack.pdf (or the s2/ folder) to read a whole pack."
