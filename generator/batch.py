@@ -1,0 +1,464 @@
+"""`internpack batch`: one pack per placement of a cohort, in parallel worker processes, with a cohort summary.
+
+Rows are validated and assessed here first (cheap), so a bad row is reported and skipped and two students
+with the same slug get distinct, stable folders before any worker starts. Workers are forked after the
+heavy libraries are imported, each renders many packs. A pack whose inputs are unchanged (per its
+manifest) is kept; a changed one is replaced atomically."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.api import CheckResult, check_source
+from generator.errors import InputError, InternpackError, Problem
+from generator.loader import Source
+from generator.pack import BuildOptions, Renderers, build, routes_to_build
+
+SUMMARY_FILES = ("cohort.csv", "cohort.xlsx", "cohort.pdf")
+
+
+@dataclass
+class Row:
+    index: int
+    label: str  # "cohort.csv row 3" or the placement file
+    source: Source | None
+    result: CheckResult | None = None
+    folder: str | None = None
+    status: str = "pending"  # built | kept | refused | failed
+    errors: list[str] = field(default_factory=list)
+    note: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchOutcome:
+    rows: list[Row]
+    out: Path
+    summary_files: list[str]
+    interrupted: bool = False
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(r.status for r in self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        c = self.counts
+        if c["failed"] or self.interrupted:
+            return 1
+        return 2 if c["refused"] else 0
+
+
+def _label(source: Source) -> str:
+    return f"{source.name} row {source.row}" if source.row is not None else source.name
+
+
+def _expected_manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+    return {
+        "tool_version": __version__,
+        "rules_version": result.assessment.rules_version.isoformat(),
+        "reference_date": result.assessment.reference_date.isoformat(),
+        "placement_sha256": result.source.sha256,
+        "options": opts.manifest_options(routes),
+    }
+
+
+def _unchanged(folder: Path, expected: dict[str, Any]) -> bool:
+    try:
+        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    found = {
+        "tool_version": m.get("tool_version"),
+        "rules_version": m.get("rules_version"),
+        "reference_date": m.get("reference_date"),
+        "placement_sha256": (m.get("placement") or {}).get("sha256"),
+        "options": m.get("options"),
+    }
+    if found != expected:
+        return False
+    return all((folder / f["path"]).is_file() and (folder / f["path"]).stat().st_size == f["size"] for f in m["files"])
+
+
+def _suffix(result: CheckResult) -> str:
+    basis = result.placement.student.passport_number or result.source.sha256
+    return hashlib.sha256(basis.encode()).hexdigest()[:6]
+
+
+def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, today: str | None) -> list[Row]:
+    from generator.compose import slug_of
+
+    rows: list[Row] = []
+    for problem in unreadable:
+        rows.append(Row(len(rows), problem.file or "?", None, status="refused", errors=[str(problem)]))
+    for source in sources:
+        row = Row(len(rows), _label(source), source)
+        rows.append(row)
+        try:
+            row.result = check_source(source, today)
+            routes_to_build(row.result, opts.route if opts.route else row.result.placement.route)
+        except InputError as exc:
+            row.status, row.errors = "refused", exc.lines()
+    # folders: the slug, with a suffix from the student's own data when two rows share it
+    valid = [r for r in rows if r.result is not None and r.status == "pending"]
+    slugs = Counter(slug_of(r.result) for r in valid if r.result)
+    taken: dict[str, Row] = {}
+    for row in valid:
+        assert row.result is not None
+        slug = slug_of(row.result)
+        if slugs[slug] > 1:
+            folder = f"{slug}-{_suffix(row.result)}"
+            row.note = f"same name and start date as another row: folder suffixed {folder[len(slug) :]}"
+        else:
+            folder = slug
+        if folder in taken:
+            row.status = "refused"
+            row.errors = [f"{row.label}: the same student and internship as {taken[folder].label} (folder {folder})"]
+            continue
+        taken[folder] = row
+        row.folder = folder
+    return rows
+
+
+# -- workers ------------------------------------------------------------------------------------
+
+_JOB: dict[str, Any] = {}
+
+
+def _worker_build(index: int) -> tuple[int, str, list[str], float]:
+    row: Row = _JOB["rows"][index]
+    renderers: Renderers = _JOB["renderers"]
+    opts: BuildOptions = _JOB["opts"]
+    out: Path = _JOB["out"]
+    assert row.result is not None and row.folder is not None
+    started = time.perf_counter()
+    row_opts = BuildOptions(
+        route=opts.route or row.result.placement.route,
+        languages=opts.languages or tuple(row.result.placement.languages),
+        formats=opts.formats,
+        force=True,
+        allow_blanks=opts.allow_blanks,
+    )
+    try:
+        build(
+            row.result,
+            out,
+            row_opts,
+            placement_dir=_JOB["placement_dir"](row),
+            renderers=renderers,
+            folder_name=row.folder,
+        )
+    except InputError as exc:
+        return index, "refused", [f"{row.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+    except InternpackError as exc:
+        return index, "failed", [f"{row.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+    except Exception as exc:  # one bad row must not stop the cohort
+        return (
+            index,
+            "failed",
+            [f"{row.label}: internal error: {type(exc).__name__}: {exc}"],
+            time.perf_counter() - started,
+        )
+    return index, "built", [], time.perf_counter() - started
+
+
+def _warm_up(renderers: Renderers, opts: BuildOptions) -> None:
+    if "pdf" in opts.formats:
+        renderers.pdf(None)
+    import docxtpl  # noqa: F401
+    import lxml.html  # noqa: F401
+
+    import generator.render.docx  # noqa: F401
+
+
+class Progress:
+    """A progress bar on a terminal (done/total, failures, rate, time left), plain lines otherwise."""
+
+    def __init__(self, total: int, stream: Any = None) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.start = time.perf_counter()
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def update(self, row: Row) -> None:
+        self.done += 1
+        if row.status in ("failed", "refused"):
+            self.failed += 1
+        elapsed = time.perf_counter() - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate else 0.0
+        if self.tty:
+            width = 28
+            filled = int(width * self.done / max(self.total, 1))
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} · {self.failed} failed · "
+                f"{rate:.1f} packs/s · {int(left) // 60}:{int(left) % 60:02d} left "
+            )
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            what = row.folder or row.label
+            self.stream.write(f"[{self.done}/{self.total}] {row.status} {what} ({row.seconds:.1f} s)\n")
+            for err in row.errors:
+                self.stream.write(f"    {err}\n")
+        self.stream.flush()
+
+
+def run_batch(
+    cohort: Path,
+    out: Path,
+    opts: BuildOptions,
+    *,
+    jobs: int | None = None,
+    today: str | None = None,
+    force: bool = False,
+    progress: Callable[[int], Progress] | None = None,
+) -> BatchOutcome:
+    from generator.clock import reference_date
+    from generator.cohort import read_cohort
+
+    day = reference_date(today).isoformat()
+    sources, unreadable = read_cohort(cohort)
+    rows = plan(sources, unreadable, opts, day)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InternpackError(f"cannot create {out}: {exc.strerror}", hint="choose another -o folder") from exc
+    todo = []
+    for row in rows:
+        if row.status != "pending":
+            continue
+        assert row.result is not None and row.folder is not None
+        routes = routes_to_build(row.result, opts.route or row.result.placement.route)
+        row_opts = BuildOptions(
+            route=opts.route or row.result.placement.route,
+            languages=opts.languages or tuple(row.result.placement.languages),
+            formats=opts.formats,
+            allow_blanks=opts.allow_blanks,
+        )
+        if not force and _unchanged(out / row.folder, _expected_manifest_inputs(row.result, row_opts, routes)):
+            row.status = "kept"
+        else:
+            todo.append(row.index)
+    bar = (progress or Progress)(len(rows))
+    for row in rows:
+        if row.status in ("refused", "kept"):
+            bar.update(row)
+
+    def placement_dir(row: Row) -> Path:
+        assert row.source is not None
+        base = Path(row.source.name)
+        return (base if base.is_dir() else base.parent).resolve()
+
+    renderers = Renderers()
+    _JOB.update(rows=rows, renderers=renderers, opts=opts, out=out, placement_dir=placement_dir)
+    interrupted = False
+    try:
+        _run(todo, rows, renderers, opts, jobs or os.cpu_count() or 1, bar)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        _JOB.clear()
+        _sweep(out)
+    files = [] if interrupted else write_summary(rows, out, cohort, day)
+    return BatchOutcome(rows, out, files, interrupted)
+
+
+def _run(todo: list[int], rows: list[Row], renderers: Renderers, opts: BuildOptions, jobs: int, bar: Progress) -> None:
+    def record(index: int, status: str, errors: list[str], seconds: float) -> None:
+        row = rows[index]
+        row.status, row.errors, row.seconds = status, errors, seconds
+        bar.update(row)
+
+    if jobs <= 1 or len(todo) <= 1:
+        _warm_up(renderers, opts)
+        for index in todo:
+            record(*_worker_build(index))
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    _warm_up(renderers, opts)  # imported once, shared by the forked workers
+    ctx = multiprocessing.get_context("fork")
+    pending, attempts = list(todo), Counter[int]()
+    while pending:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+            futures = {pool.submit(_worker_build, i): i for i in pending}
+            pending = []
+            try:
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        index = futures.pop(fut)
+                        try:
+                            record(*fut.result())
+                        except BrokenProcessPool:
+                            attempts[index] += 1
+                            if attempts[index] >= 2:
+                                record(
+                                    index,
+                                    "failed",
+                                    [
+                                        f"{rows[index].label}: the worker process building it died "
+                                        "twice (out of memory or killed); nothing was written"
+                                    ],
+                                    0.0,
+                                )
+                            else:
+                                pending.append(index)
+            except KeyboardInterrupt:
+                for fut in futures:
+                    fut.cancel()
+                raise
+
+
+def _sweep(out: Path) -> None:
+    """Remove what an interrupted or killed worker left: temporary pack folders and zips."""
+    for leftover in out.glob(".*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+# -- cohort summary -------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = (
+    "row",
+    "student",
+    "host",
+    "city",
+    "start",
+    "end",
+    "recommended_route",
+    "s2_verdict",
+    "s2_codes",
+    "x1_verdict",
+    "x1_codes",
+    "status",
+    "pack_folder",
+    "errors",
+)
+
+
+def summary_rows(rows: list[Row]) -> list[dict[str, str]]:
+    out = []
+    for row in rows:
+        r = row.result
+        entry = {k: "" for k in SUMMARY_COLUMNS}
+        entry["row"] = row.label
+        entry["status"] = row.status
+        entry["pack_folder"] = row.folder or ""
+        entry["errors"] = "\n".join(row.errors + ([row.note] if row.note else []))
+        if r is not None:
+            p, a = r.placement, r.assessment
+            entry.update(
+                student=p.student.full_name,
+                host=p.host.name_en,
+                city=p.host.city,
+                start=p.internship.start.isoformat(),
+                end=p.internship.end.isoformat(),
+                recommended_route=a.recommended_route or "none",
+            )
+            for route in ("s2", "x1"):
+                ra = a.routes[route]
+                entry[f"{route}_verdict"] = ra.verdict
+                entry[f"{route}_codes"] = " ".join(f.code for f in ra.findings if f.severity in ("block", "confirm"))
+        out.append(entry)
+    return out
+
+
+def neutralise(value: str) -> str:
+    """Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is prefixed with '."""
+    return "'" + value if value and value[0] in "=+-@\t\r" else value
+
+
+def write_summary(rows: list[Row], out: Path, cohort: Path, day: str) -> list[str]:
+    data = summary_rows(rows)
+    files: dict[str, bytes] = {}
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in data:
+        writer.writerow({k: neutralise(v) for k, v in entry.items()})
+    files["cohort.csv"] = buf.getvalue().encode("utf-8")
+    files["cohort.xlsx"] = _xlsx(data, day)
+    files["cohort.pdf"] = _pdf(data, cohort, day)
+    for name, content in files.items():
+        tmp = out / f".{name}.tmp"
+        tmp.write_bytes(content)
+        os.replace(tmp, out / name)
+    return list(files)
+
+
+def _xlsx(data: list[dict[str, str]], day: str) -> bytes:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from generator.render.docx import normalise_zip
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "cohort"
+    ws.append(list(SUMMARY_COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for entry in data:
+        ws.append([None] * len(SUMMARY_COLUMNS))
+        for col, key in enumerate(SUMMARY_COLUMNS, 1):
+            cell = ws.cell(row=ws.max_row, column=col)
+            cell.value = entry[key]  # strings only: set as text, never as a formula
+            cell.data_type = "s"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    stamp = datetime.fromisoformat(day)
+    wb.properties.created = wb.properties.modified = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return normalise_zip(buf.getvalue(), stamp)
+
+
+def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
+    from generator.render.html import render_page
+    from generator.render.pdf import PdfRenderer
+
+    counts = Counter(d["status"] for d in data)
+    verdicts = {route: Counter(d[f"{route}_verdict"] for d in data if d[f"{route}_verdict"]) for route in ("s2", "x1")}
+    recommended = Counter(d["recommended_route"] for d in data if d["recommended_route"])
+    html = render_page(
+        "cohort",
+        {
+            "rows": data,
+            "cohort": cohort.name,
+            "day": day,
+            "counts": sorted(counts.items()),
+            "verdicts": {r: sorted(v.items()) for r, v in verdicts.items()},
+            "recommended": sorted(recommended.items()),
+            "tool_version": __version__,
+            "pdf_title": f"Cohort summary — {cohort.name}",
+            "pdf_author": "internpack",
+            "pdf_date": f"{day}T00:00:00+00:00",
+            "primary_lang": "en",
+            "footer_ref": f"{cohort.name} · {day}",
+        },
+    )
+    renderer = PdfRenderer()
+    return renderer.write(renderer.render(html, "cohort summary"))
