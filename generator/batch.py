@@ -425,7 +425,7 @@ def _xlsx(data: list[dict[str, str]], day: str) -> bytes:
         ws.append([None] * len(SUMMARY_COLUMNS))
         for col, key in enumerate(SUMMARY_COLUMNS, 1):
             cell = ws.cell(row=ws.max_row, column=col)
-            cell.value = entry[key]  # strings only: set as text, never as a formula
+            cell.value = neutralise(entry[key])  # text, never a formula (and guarded like the CSV)
             cell.data_type = "s"
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
