@@ -278,65 +278,6 @@ def batch(
 
 
 @cli.command()
-@click.argument("cohort", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder the packs and the cohort summary are written into.",
-)
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: the number of cores).")
-@build_options
-@_today_option
-def batch(
-    cohort: Path,
-    out: Path,
-    jobs: int | None,
-    route: str | None,
-    lang: str | None,
-    formats: str,
-    force: bool,
-    allow_blanks: bool,
-    today: str | None,
-) -> None:
-    """Build one pack per placement of a cohort: a folder of placement files, or a CSV/XLSX sheet.
-
-    Bad rows are reported and skipped; unchanged packs are kept (--force rebuilds them); the summary is
-    written to OUT/cohort.csv, cohort.xlsx and cohort.pdf. Exit status 0: all built; 2: some rows refused.
-
-    \b
-    Example:
-      internpack batch cohort.xlsx -o out --jobs 2
-      internpack batch placements/ -o out --route x1 --today 2026-12-01
-    """
-    from generator.batch import run_batch
-    from generator.pack import BuildOptions
-
-    opts = BuildOptions(
-        route=route or "",
-        languages=_parse_lang(lang) or (),
-        formats=_parse_formats(formats),
-        allow_blanks=allow_blanks,
-    )
-    outcome = run_batch(cohort, out, opts, jobs=jobs, today=today, force=force)
-    c = outcome.counts
-    if outcome.interrupted:
-        click.echo("Interrupted: finished packs are kept, no partial pack was left.", err=True)
-        sys.exit(130)
-    click.echo(
-        f"{len(outcome.rows)} placements: {c['built']} built, {c['kept']} unchanged (kept), "
-        f"{c['refused']} refused, {c['failed']} failed. Summary: {out}/cohort.csv, cohort.xlsx, cohort.pdf"
-    )
-    for row in outcome.rows:
-        for err in row.errors if row.status in ("refused", "failed") else []:
-            click.echo(f"Error: {err}", err=True)
-        if row.note:
-            click.echo(f"Note: {row.label}: {row.note}", err=True)
-    sys.exit(outcome.exit_code)
-
-
-@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt: str) -> None:
     """Show the rules data in force: pilot regions, thresholds, sources and rules_version.
