@@ -175,6 +175,11 @@ def _worker_build(index: int) -> tuple[int, str, list[str], float]:
     return index, "built", [], time.perf_counter() - started
 
 
+def _in_worker(index: int) -> tuple[int, str, list[str], float]:
+    """What the pool runs: looks _worker_build up at call time (picklable by name, patchable in tests)."""
+    return _worker_build(index)
+
+
 def _warm_up(renderers: Renderers, opts: BuildOptions) -> None:
     if "pdf" in opts.formats:
         renderers.pdf(None)
@@ -296,36 +301,37 @@ def _run(todo: list[int], rows: list[Row], renderers: Renderers, opts: BuildOpti
 
     _warm_up(renderers, opts)  # imported once, shared by the forked workers
     ctx = multiprocessing.get_context("fork")
-    pending, attempts = list(todo), Counter[int]()
-    while pending:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
-            futures = {pool.submit(_worker_build, i): i for i in pending}
-            pending = []
+    suspects: list[int] = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
+        futures = {pool.submit(_in_worker, i): i for i in todo}
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    index = futures.pop(fut)
+                    try:
+                        record(*fut.result())
+                    except BrokenProcessPool:
+                        suspects.append(index)  # this row, or another in the same pool, killed a worker
+        except KeyboardInterrupt:
+            for fut in futures:
+                fut.cancel()
+            raise
+    # a dead worker breaks the whole pool: run each affected row alone to find the one that kills it
+    for index in sorted(suspects):
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as solo:
             try:
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        index = futures.pop(fut)
-                        try:
-                            record(*fut.result())
-                        except BrokenProcessPool:
-                            attempts[index] += 1
-                            if attempts[index] >= 2:
-                                record(
-                                    index,
-                                    "failed",
-                                    [
-                                        f"{rows[index].label}: the worker process building it died "
-                                        "twice (out of memory or killed); nothing was written"
-                                    ],
-                                    0.0,
-                                )
-                            else:
-                                pending.append(index)
-            except KeyboardInterrupt:
-                for fut in futures:
-                    fut.cancel()
-                raise
+                record(*solo.submit(_in_worker, index).result())
+            except BrokenProcessPool:
+                record(
+                    index,
+                    "failed",
+                    [
+                        f"{rows[index].label}: the worker process building it died (out of memory or killed); "
+                        "nothing was written for it"
+                    ],
+                    0.0,
+                )
 
 
 def _sweep(out: Path) -> None:

@@ -117,7 +117,7 @@ def compose(
     langs = ordered_languages(languages)
     reference = p.letters.reference or slug.upper()
     letter_date: date = p.letters.date or a.reference_date
-    logo = _logo(p, placement_dir)
+    logo = _logo(p, placement_dir, result.source)
     pdf_date = f"{a.reference_date.isoformat()}T00:00:00+00:00"
     show_zh = "zh" in langs
     recommended = term("route", a.recommended_route) if a.recommended_route else Bi("No route", "无可行路线")
@@ -264,17 +264,28 @@ def _missing(summary: Page, pages: Mapping[str, list[Page]]) -> tuple[list[dict[
     return blanks, untranslated
 
 
-def _logo(p: Any, placement_dir: Path) -> Path | None:
+def _logo(p: Any, placement_dir: Path, source: Any) -> Path | None:
+    where = {"file": source.name, "line": source.line_of(("host", "logo")), "path": "host.logo"}
+    if source.row is not None:
+        where = {"file": source.name, "line": None, "path": f"row {source.row}, column host.logo"}
     if not p.host.logo:
         return None
     path = (placement_dir / p.host.logo).resolve()
+    if not path.is_relative_to(placement_dir.resolve()):
+        raise InputError(
+            Problem(
+                f"{p.host.logo!r} is outside the placement file's folder",
+                **where,
+                hint="copy the logo next to the placement file and give its name",
+            )
+        )
     if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise InputError(Problem("must be a PNG or JPEG image", path="host.logo", hint="convert the logo to PNG"))
+        raise InputError(Problem("must be a PNG or JPEG image", **where, hint="convert the logo to PNG"))
     if not path.is_file():
         raise InputError(
             Problem(
                 f"{p.host.logo!r} does not exist (looked for {path})",
-                path="host.logo",
+                **where,
                 hint="give the path relative to the placement file, or remove the field",
             )
         )
@@ -284,7 +295,7 @@ def _logo(p: Any, placement_dir: Path) -> Path | None:
         with Image.open(path) as img:
             img.verify()
     except Exception as exc:
-        raise InputError(Problem(f"{p.host.logo!r} is not a readable image ({exc})", path="host.logo")) from None
+        raise InputError(Problem(f"{p.host.logo!r} is not a readable image ({exc})", **where)) from None
     return Path(path)
 
 

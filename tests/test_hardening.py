@@ -1,0 +1,228 @@
+"""Hardening (issue 5): the hostile corpus, fault injection and resource bounds. Every input gets either a
+correct pack or a clear exit-2 message naming what is wrong: never a traceback, a hang or a partial pack."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from docx import Document
+
+from generator.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+HOSTILE = Path(__file__).parent / "hostile"
+EXPECTED = yaml.safe_load((HOSTILE / "expected.yaml").read_text(encoding="utf-8"))
+TODAY = "2026-12-01"
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                parts += [p.text for p in cell.paragraphs]
+    return "\n".join(parts)
+
+
+def leftovers(out: Path) -> list[str]:
+    return [p.name for p in out.iterdir() if p.name.startswith(".")] if out.exists() else []
+
+
+def test_every_corpus_file_has_an_expectation() -> None:
+    files = {p.name for p in HOSTILE.glob("*.yaml")} - {"expected.yaml"}
+    assert files == set(EXPECTED), files ^ set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_hostile_corpus(name: str, tmp_path: Path) -> None:
+    expected = EXPECTED[name]
+    out = tmp_path / "out"
+    args = ["build", str(HOSTILE / name), "-o", str(out), "--route", "s2", "--format", "docx", "--today", TODAY]
+    result = CliRunner().invoke(cli, args)
+    assert "Traceback" not in result.output
+    assert result.exit_code == expected["exit"], result.output
+    if expected["exit"] == 2:
+        assert expected["says"] in result.output, result.output
+        assert not out.exists() or not any(out.iterdir()), "an input error must write nothing"
+        if not expected.get("build_only"):
+            check = CliRunner().invoke(cli, ["check", str(HOSTILE / name), "--today", TODAY])
+            assert check.exit_code == 2 and expected["says"] in check.output
+        return
+    packs = [p for p in out.iterdir() if p.is_dir()]
+    assert len(packs) == 1 and not leftovers(out), list(out.iterdir())
+    assert packs[0].resolve().parent == out.resolve(), "the pack folder must stay inside OUT"
+    text = docx_text(packs[0] / "s2" / "invitation_letter.docx")
+    text += docx_text(packs[0] / "s2" / "internship_agreement.docx")
+    assert expected["literal"] in text, f"{expected['literal']!r} not found literally"
+
+
+def test_slugs_fold_hostile_names_inside_out(tmp_path: Path) -> None:
+    from generator.compose import slug_of
+    from generator.loader import load
+    from generator.rules.data import load_rules
+    from generator.rules.engine import assess
+    from generator.api import CheckResult
+    from datetime import date
+
+    for name, slug in (
+        ("path-names.yaml", "etc-c-windows-abs-2027-03-01"),
+        ("symbols-only-name.yaml", "student-2027-03-01"),
+    ):
+        placement, source = load(HOSTILE / name)
+        rules = load_rules()
+        result = CheckResult(placement, source, rules, assess(placement, rules, date(2026, 12, 1)))
+        assert slug_of(result) == slug
+
+
+# -- fault injection ------------------------------------------------------------------------------
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "samples" / "s2-shanghai.yaml", tmp_path / "p.yaml")
+    shutil.copy(REPO / "samples" / "lowlands-logo.png", tmp_path / "lowlands-logo.png")
+    return tmp_path / "p.yaml"
+
+
+def _build(path: Path, out: Path, *extra: str):
+    return CliRunner().invoke(
+        cli, ["build", str(path), "-o", str(out), "--route", "s2", "--format", "docx", "--today", TODAY, *extra]
+    )
+
+
+def test_renderer_failing_midway_leaves_nothing_and_keeps_the_old_pack(tmp_path: Path, monkeypatch) -> None:
+    placement = _sample_copy(tmp_path)
+    out = tmp_path / "out"
+    assert _build(placement, out).exit_code == 0
+    pack = next(p for p in out.iterdir() if p.is_dir())
+    before = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+
+    import generator.render.docx as docx_module
+
+    real = docx_module.render_docx
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("renderer crashed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(docx_module, "render_docx", flaky)
+    result = _build(placement, out, "--force")
+    assert result.exit_code == 1 and "internal error: RuntimeError: renderer crashed" in result.output
+    assert "Traceback" not in result.output
+    after = {p.relative_to(pack): p.read_bytes() for p in pack.rglob("*") if p.is_file()}
+    assert after == before, "the existing pack changed"
+    assert not leftovers(out), leftovers(out)
+
+
+def test_full_disk_reports_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    placement = _sample_copy(tmp_path)
+    out = tmp_path / "out"
+    real = Path.write_bytes
+    calls = {"n": 0}
+
+    def full(self: Path, data: bytes) -> int:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = _build(placement, out)
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output and "nothing was changed" in result.output
+    assert "free space" in result.output
+    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+
+
+def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path, monkeypatch) -> None:
+    import generator.batch as batch
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        text = (REPO / "samples" / "s2-shanghai.yaml").read_text(encoding="utf-8")
+        text = text.replace("  logo: lowlands-logo.png\n", "").replace(
+            "family_name: Peeters", f"family_name: Peeters{name}"
+        )
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    real = batch._worker_build
+
+    def dies_on_b(index: int):
+        row = batch._JOB["rows"][index]
+        if row.label.endswith("b.yaml"):
+            os._exit(9)  # the worker process dies as if killed
+        return real(index)
+
+    monkeypatch.setattr(batch, "_worker_build", dies_on_b)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", str(folder), "-o", str(out), "--format", "docx", "--route", "s2", "-j", "2", "--today", TODAY]
+    )
+    assert result.exit_code == 1, result.output
+    assert "b.yaml: the worker process building it died" in result.output
+    built = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert built == ["peetersa-lotte-marie-2027-03-01", "peetersc-lotte-marie-2027-03-01"], built
+    assert not leftovers(out)
+
+
+def test_interrupted_build_leaves_no_partial_pack(tmp_path: Path, monkeypatch) -> None:
+    import generator.render.docx as docx_module
+
+    placement = _sample_copy(tmp_path)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(docx_module, "render_docx", interrupt)
+    out = tmp_path / "out"
+    result = _build(placement, out)
+    assert result.exit_code == 130, result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+# -- resource bounds ------------------------------------------------------------------------------
+
+
+def test_many_long_duties_break_pages_cleanly(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            str(HOSTILE / "many-long-duties.yaml"),
+            "-o",
+            str(out),
+            "--route",
+            "s2",
+            "--format",
+            "pdf",
+            "--today",
+            TODAY,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    pdf = next(out.glob("*/s2/internship_agreement.pdf"))
+    reader = PdfReader(pdf)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Duty 59" in text.replace("\n", " ")
+    assert len(reader.pages) > 4
+
+
+def test_sandbox_blocks_python_internals() -> None:
+    from jinja2.exceptions import SecurityError
+
+    from generator.templating import environment
+
+    with pytest.raises(SecurityError):
+        environment().from_string("{{ ''.__class__.__mro__[1].__subclasses__() }}").render()
