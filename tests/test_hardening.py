@@ -64,12 +64,13 @@ def test_hostile_corpus(name: str, tmp_path: Path) -> None:
 
 
 def test_slugs_fold_hostile_names_inside_out(tmp_path: Path) -> None:
+    from datetime import date
+
+    from generator.api import CheckResult
     from generator.compose import slug_of
     from generator.loader import load
     from generator.rules.data import load_rules
     from generator.rules.engine import assess
-    from generator.api import CheckResult
-    from datetime import date
 
     for name, slug in (
         ("path-names.yaml", "etc-c-windows-abs-2027-03-01"),
