@@ -14,8 +14,10 @@ DOCX_EAST_ASIA = "Noto Sans CJK SC"
 DEBIAN_PACKAGES = ("fonts-noto-cjk", "fonts-dejavu-core")
 
 
-def css_stack() -> str:
-    return ", ".join(f'"{f}"' for f in FAMILIES) + ", sans-serif"
+def css_stack(*, latin: bool = False) -> str:
+    """The CSS font-family list: CJK first for Chinese text, or the Latin fallback first for English text."""
+    families = (*FAMILIES[1:], FAMILIES[0]) if latin else FAMILIES
+    return ", ".join(f'"{f}"' for f in families) + ", sans-serif"
 
 
 @functools.cache

@@ -285,6 +285,8 @@ def build(
 
 
 def write_atomically(out: Path, name: str, files: dict[str, bytes], zip_path: Path | None, day: Any) -> None:
+    """Write the pack to a temporary folder (and zip) inside OUT, then swap it in. On any failure the
+    temporary files are removed and a previous pack (and zip) is put back exactly as it was."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
@@ -293,39 +295,53 @@ def write_atomically(out: Path, name: str, files: dict[str, bytes], zip_path: Pa
             f"cannot create the output folder {out}: {exc.strerror}", hint="choose another -o folder"
         ) from exc
     folder = out / name
-    old = None
+    if zip_path is not None and zip_path.exists() and not zip_path.is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"{zip_path} exists and is not a file", hint="remove it or build without --zip")
+    tmp_zip = tmp.with_name(tmp.name + ".zip")
+    aside = out / f".{name}.old-{os.getpid()}"
+    aside_zip = out / f".{name}.old-{os.getpid()}.zip"
+    moved_folder = moved_zip = placed_folder = placed_zip = False
     try:
         for rel, data in files.items():
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        tmp_zip = None
         if zip_path is not None:
-            tmp_zip = tmp.with_suffix(".zip.tmp")
             _zip_folder(tmp, name, tmp_zip, day)
         if folder.exists():
-            old = out / f".{name}.old-{os.getpid()}"
-            folder.rename(old)
+            folder.rename(aside)
+            moved_folder = True
+        if zip_path is not None and zip_path.exists():
+            zip_path.rename(aside_zip)
+            moved_zip = True
         tmp.rename(folder)
-        if tmp_zip is not None and zip_path is not None:
-            os.replace(tmp_zip, zip_path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
+        placed_folder = True
+        if zip_path is not None:
+            tmp_zip.rename(zip_path)
+            placed_zip = True
+    except BaseException as exc:
+        # undo in reverse order: nothing new stays, whatever was there comes back
+        if placed_zip and zip_path is not None:
+            zip_path.unlink(missing_ok=True)
+        if placed_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        if moved_folder:
+            aside.rename(folder)
+        if moved_zip and zip_path is not None:
+            aside_zip.rename(zip_path)
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not folder.exists():
-            old.rename(folder)  # put the previous pack back
-        for leftover in out.glob(f".{name}.*.zip.tmp"):
-            leftover.unlink(missing_ok=True)
-        raise InternpackError(
-            f"writing the pack to {folder} failed: {exc.strerror or exc}; nothing was changed",
-            hint="check the free space and permissions of the output folder",
-        ) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not folder.exists():
-            old.rename(folder)
+        tmp_zip.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InternpackError(
+                f"writing the pack to {folder} failed: {exc.strerror or exc}; nothing was changed",
+                hint="check the free space and permissions of the output folder",
+            ) from exc
         raise
+    if moved_folder:
+        shutil.rmtree(aside, ignore_errors=True)
+    if moved_zip:
+        aside_zip.unlink(missing_ok=True)
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

@@ -28,6 +28,7 @@ import generator.render.docx
 from generator import __version__
 from generator.api import build_file
 from generator.cli import cli
+from generator.errors import InternpackError
 
 TODAY = "2026-12-01"
 X1_SAMPLE = SAMPLES / "x1-fudan.yaml"
@@ -216,6 +217,8 @@ def test_nothing_is_written_outside_out(tmp_path: Path) -> None:
     placement = work / "placement.yaml"
     placement.write_text(X1_SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     (work / "lowlands-logo.png").write_bytes((SAMPLES / "lowlands-logo.png").read_bytes())
+    for sub in ("home", "tmp"):
+        (tmp_path / sub).mkdir()
     before = files_in(tmp_path)
     proc = subprocess.run(
         [
@@ -503,7 +506,7 @@ def test_a_failure_while_zipping_leaves_no_temporary_file(
 
     monkeypatch.setattr(generator.pack, "_zip_folder", half_zip)
     assert real is not half_zip
-    with pytest.raises((OSError, Boom, generator.pack.InternpackError)):
+    with pytest.raises((OSError, Boom, InternpackError)):
         build_file(
             X1_SAMPLE, out, route="x1", formats=("docx",), lang=("en",), zip_=True, force=True, today=TODAY, jobs=1
         )
@@ -535,8 +538,13 @@ def test_a_failure_moving_the_zip_into_place_keeps_the_old_pack(tmp_path: Path) 
         TODAY,
     )
     assert proc.returncode != 0, proc.stdout
-    _no_hidden(out)
-    assert hashes(out / X1_SLUG) == before, "the failed rebuild replaced the pack"
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    replaced = hashes(out / X1_SLUG) != before
+    assert not replaced and not hidden, (
+        f"build failed with {proc.stderr.strip()!r}, yet the pack was "
+        + ("replaced by the new one" if replaced else "kept")
+        + f"; hidden entries left in OUT: {hidden}"
+    )
 
 
 def test_documents_yaml_lists_the_letters_of_the_layout() -> None:

@@ -58,6 +58,11 @@ class _Writer:
             elif tag == "span" and ("alt" in cls or "small" in cls):
                 sub["colour"] = GREY
                 sub["small"] = True
+                if "alt" in cls and paragraph.runs:  # the other language of a heading: set apart as in the PDF
+                    if fmt.get("title"):
+                        paragraph.add_run().add_break()
+                    else:
+                        paragraph.add_run(" · ")
             elif tag == "span" and "verdict" in cls:
                 sub["bold"] = True
                 sub["colour"] = {"eligible": (0x14, 0x52, 0x14), "ineligible": RED}.get(
@@ -159,7 +164,7 @@ class _Writer:
             p = c.add_paragraph()
             p._p.get_or_add_pPr().style = _STYLE_IDS["Title"]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            self.inline(p, el)
+            self.inline(p, el, {"title": True})
             _trim(p)
         elif tag in ("h2", "h3"):
             self.paragraph(el, style="Heading 2" if tag == "h2" else "Heading 3", container=c)

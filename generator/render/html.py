@@ -15,7 +15,8 @@ from generator.templating import environment
 
 @functools.cache
 def css() -> str:
-    return template_path("layout", "style.css").read_text(encoding="utf-8").replace("var(--fonts)", fonts.css_stack())
+    text = template_path("layout", "style.css").read_text(encoding="utf-8")
+    return text.replace("var(--fonts)", fonts.css_stack()).replace("var(--latin-fonts)", fonts.css_stack(latin=True))
 
 
 def render_page(layout: str, ctx: dict[str, Any]) -> str:
