@@ -206,6 +206,13 @@ class _Writer:
         table = container.add_table(rows=0, cols=width)
         if "sign" not in cls:
             table._tbl.tblPr.style = "TableGrid"
+        widths = _column_widths(el, cls, width)
+        if widths:
+            from docx.shared import Mm
+
+            table.autofit = False
+            for col, mm in zip(table.columns, widths, strict=True):
+                col.width = Mm(mm)
         for tr in rows:
             cells = [c for c in tr if isinstance(c.tag, str)]
             row = table.add_row().cells
@@ -231,6 +238,10 @@ class _Writer:
                 else:
                     self.inline(first, cell_el, {"bold": True} if cell_el.tag == "th" else {})
                     _trim(first)
+                if widths:
+                    from docx.shared import Mm
+
+                    cell.width = Mm(widths[n])
                 if cell_el.tag == "th":
                     _shade(cell, "E8EDF3")
                 for para in cell.paragraphs:
@@ -265,6 +276,26 @@ class _Writer:
             p.paragraph_format.space_after = Pt(0)
         rule = container.add_paragraph()
         _top_border(rule, colour="1F4E79", size=12)
+
+
+# column widths in mm, as templates/layout/style.css gives them to the PDF (the text width is 174 mm)
+TEXT_WIDTH = 174.0
+_COL_MM = {"box": 7, "date": 22, "route": 14, "who": 27, "where": 40, "src": 16, "status": 22, "level": 16, "basis": 58}
+
+
+def _column_widths(el: Any, cls: set[str], count: int) -> list[float] | None:
+    """The widths of a table's columns: from its <col> classes, or the 34 % label column of a fields table."""
+    cols = [c for c in el.iter("col")]
+    if cols and len(cols) == count:
+        fixed = [_COL_MM.get(next(iter(_classes(c)), ""), 0) for c in cols]
+        free = [n for n, w in enumerate(fixed) if not w]
+        rest = (TEXT_WIDTH - sum(fixed)) / max(len(free), 1)
+        return [float(w) if w else rest for w in fixed]
+    if "fields" in cls and count == 2:
+        return [TEXT_WIDTH * 0.34, TEXT_WIDTH * 0.66]
+    if "sign" in cls and count:
+        return [TEXT_WIDTH / count] * count
+    return None
 
 
 def _trim(p: Any) -> None:

@@ -75,7 +75,7 @@ class ChecklistRule:
     title: dict[str, str]
     who: str
     phase: dict[str, str]  # route -> phase
-    where: dict[str, str]
+    where: dict[str, dict[str, str]]  # route -> {en, zh}
     notes: dict[str, dict[str, str]]  # route -> {en, zh}
     generated: bool
     document: str | None
@@ -272,12 +272,8 @@ def load_rules() -> Rules:
         phases = {rt: phase for rt in routes} if isinstance(phase, str) else dict(phase or {})
         if set(phases) != set(routes) or any(v not in PHASES for v in phases.values()):
             raise r.fail(where, f"phase must be one of {', '.join(PHASES)} for each route")
-        notes_raw = c.get("notes") or {"en": "", "zh": ""}
-        notes = (
-            {rt: notes_raw for rt in routes}
-            if "en" in notes_raw
-            else {rt: notes_raw.get(rt) or {"en": "", "zh": ""} for rt in routes}
-        )
+        notes = _per_route(r, where, c.get("notes") or {"en": "", "zh": ""}, routes, "notes")
+        places = _per_route(r, where, c.get("where"), routes, "where")
         items.append(
             ChecklistRule(
                 id=c["id"],
@@ -285,7 +281,7 @@ def load_rules() -> Rules:
                 title=r.text(c, "title", where),
                 who=c["who"],
                 phase=phases,
-                where=r.text(c, "where", where),
+                where=places,
                 notes=notes,
                 generated=bool(c.get("generated", False)),
                 document=c.get("document"),
@@ -308,6 +304,15 @@ def load_rules() -> Rules:
         checklist=tuple(items),
         texts=texts,
     )
+
+
+def _per_route(r: _Reader, where: str, value: Any, routes: tuple[str, ...], key: str) -> dict[str, dict[str, str]]:
+    """A text given once ({en, zh}) or per route ({s2: {en, zh}, x1: {en, zh}}), as route -> {en, zh}."""
+    if isinstance(value, dict) and "en" in value:
+        return {rt: {k: str(v) for k, v in value.items()} for rt in routes}
+    if isinstance(value, dict) and all(isinstance(value.get(rt), dict) and "en" in value[rt] for rt in routes):
+        return {rt: {k: str(v) for k, v in value[rt].items()} for rt in routes}
+    raise r.fail(where, f"{key} must be {{en, zh}} or one {{en, zh}} per route ({', '.join(routes)})")
 
 
 def _check_match(
