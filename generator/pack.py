@@ -184,15 +184,12 @@ def _docx_files(comp: Composition, result: CheckResult, opts: BuildOptions, rout
 
 
 def _pdf_files(
-    comp: Composition,
-    result: CheckResult,
-    opts: BuildOptions,
-    route: str,
-    with_summary: bool,
-    renderers: Renderers,
+    comp: Composition, result: CheckResult, opts: BuildOptions, route: str, with_summary: bool, renderers: Renderers
 ) -> dict[str, bytes]:
-    """The route's PDFs (and its calendar): each document laid out once; pack.pdf merged from those pages."""
-    from generator.render.pdf import number_pack
+    """The route's PDFs (and its calendar). Each document is laid out once; the pages are merged and
+    painted once into the pack (WeasyPrint, PDF/A, shared fonts); the separate PDFs are cut from it and
+    the pack-wide folios drawn over it."""
+    from generator.render.pdf import folios, overlay_folios, split
 
     a = result.assessment
     files: dict[str, bytes] = {
@@ -206,23 +203,23 @@ def _pdf_files(
     if "pdf" not in opts.formats:
         return files
     pdf = renderers.pdf(comp.logo)
-    summary_doc = pdf.render(comp.summary.html, "summary")
-    if with_summary:
-        files["summary.pdf"] = pdf.write(summary_doc)
-    rendered = []
-    labels: list[str] = []
-    for page in comp.routes[route]:
-        doc = pdf.render(page.html, f"{route}/{page.id}")
-        if page.id != "cover":
-            files[f"{route}/{page.id}.pdf"] = pdf.write(doc)
-        rendered.append(doc)
-        labels += [page.title.split(" — ")[0]] * len(doc.pages)
-        if page.id == "cover":  # the summary follows the cover in the pack
-            rendered.append(summary_doc)
-            labels += ["Assessment summary"] * len(summary_doc.pages)
-    merged = pdf.merge(rendered)
+    pages = comp.routes[route]
+    order = [pages[0], comp.summary, *pages[1:]]  # cover, summary, checklist, letters
+    names = ["", "summary.pdf" if with_summary else "", *(f"{route}/{p.id}.pdf" for p in pages[1:])]
+    documents = [pdf.render(page.html, f"{route}/{page.id}") for page in order]
+    merged = pdf.merge(documents)
     merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
-    files[f"{route}/pack.pdf"] = pdf.write(number_pack(merged, pdf, labels))
+    plain = pdf.write(merged)
+    parts, targets, labels, first = [], [], [], 0
+    for page, doc, name in zip(order, documents, names, strict=True):
+        if name:
+            marks = [label for page in doc.pages for _level, label, _target, _state in page.bookmarks]
+            parts.append((first, len(doc.pages), doc.metadata, marks[0] if marks else ""))
+            targets.append(name)
+        labels += [page.title.split(" — ")[0]] * len(doc.pages)
+        first += len(doc.pages)
+    files.update(zip(targets, split(plain, parts), strict=True))
+    files[f"{route}/pack.pdf"] = overlay_folios(plain, folios(pdf, labels))
     return files
 
 

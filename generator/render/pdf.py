@@ -101,13 +101,8 @@ def _stamp_css() -> str:
     )
 
 
-def number_pack(merged: Any, renderer: PdfRenderer, labels: list[str]) -> Any:
-    """The merged pack with a pack-wide folio ("Pack 7 / 20") drawn on every page, over each document's own
-    "Page X of Y" footer. The folios are laid out once in a small stamp document with the same fonts and
-    painted on top of the already laid-out pages: no page is laid out again, PDF/A and font sharing stay."""
-    import copy
-    import types
-
+def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
+    """A PDF with one page per pack page holding only its pack-wide folio ("Pack 7 / 20 · Checklist")."""
     from markupsafe import escape
 
     total = len(labels)
@@ -115,22 +110,93 @@ def number_pack(merged: Any, renderer: PdfRenderer, labels: list[str]) -> Any:
         f"<div><span>资料包 Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1)
     )
     stamps = renderer.render(
-        f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>",
-        "pack numbers",
-        plain=True,
+        f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
     )
-    if len(stamps.pages) != len(merged.pages):
-        raise RenderError(f"pack numbering laid out {len(stamps.pages)} folios for {len(merged.pages)} pages")
-    pages = []
-    for page, stamp in zip(merged.pages, stamps.pages, strict=True):
-        stamped = copy.copy(page)
+    if len(stamps.pages) != total:
+        raise RenderError(f"pack numbering laid out {len(stamps.pages)} folios for {total} pages")
+    return renderer.write(stamps)
 
-        def paint(self: Any, stream: Any, scale: float = 1, _page: Any = page, _stamp: Any = stamp) -> None:
-            _page.paint(stream, scale)
-            _stamp.paint(stream, scale)
 
-        stamped.paint = types.MethodType(paint, stamped)
-        pages.append(stamped)
-    numbered = merged.copy(pages)
-    numbered.metadata = merged.metadata
-    return numbered
+def _identifier(*parts: bytes) -> Any:
+    """A content-derived PDF file identifier (the same input gives the same bytes)."""
+    import hashlib
+
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    digest = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest().encode()
+    return ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+
+
+def overlay_folios(pack: bytes, stamps: bytes) -> bytes:
+    """The pack with each stamp page drawn over the matching page as a form XObject: the pages' own
+    compressed content is left untouched, and the catalog (PDF/A metadata, outline) is kept."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # WeasyPrint's xref streams draw a harmless size warning
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pack)))
+    stamp_pages = PdfReader(io.BytesIO(stamps)).pages
+    before = writer._add_object(_content(b"q\n"))
+    for n, (page, stamp) in enumerate(zip(writer.pages, stamp_pages, strict=True), 1):
+        form = DecodedStreamObject()
+        form.set_data(stamp.get_contents().get_data())  # type: ignore[union-attr]
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = stamp.mediabox
+        form[NameObject("/Resources")] = stamp["/Resources"].clone(writer)
+        name = NameObject(f"/IPFolio{n}")
+        resources: Any = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = writer._add_object(form.flate_encode())
+        contents: Any = page.get("/Contents")
+        refs = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        after = writer._add_object(_content(b"\nQ q " + name.encode() + b" Do Q"))
+        page[NameObject("/Contents")] = ArrayObject([before, *refs, after])
+    writer._ID = _identifier(pack, stamps)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _content(data: bytes) -> Any:
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def split(pack: bytes, parts: list[tuple[int, int, Any, str]]) -> list[bytes]:
+    """Separate PDF/A files cut from the written pack, one per (first page, page count, metadata, bookmark):
+    every page is painted once, for the pack, and the separate files share its font subsets. Each file gets
+    its own title, XMP metadata, outline entry and content-derived identifier."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = PdfReader(io.BytesIO(pack))
+    root: Any = reader.trailer["/Root"]
+    info: Any = reader.metadata or {}
+    out = []
+    for first, count, meta, bookmark in parts:
+        writer = PdfWriter()
+        for index in range(first, first + count):
+            writer.add_page(reader.pages[index])
+        for key in ("/OutputIntents", "/Lang"):
+            if key in root:
+                writer._root_object[NameObject(key)] = root[key].clone(writer)
+        header = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        footer = b'</x:xmpmeta>\n<?xpacket end="r"?>'
+        xmp = _content(b"\n".join((header, meta.generate_rdf_metadata("a", 3, "B"), footer)))
+        xmp[NameObject("/Type")] = NameObject("/Metadata")
+        xmp[NameObject("/Subtype")] = NameObject("/XML")
+        writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+        fields = {k: info[k] for k in ("/Producer", "/Creator", "/Author", "/CreationDate", "/ModDate") if k in info}
+        writer.add_metadata({**fields, "/Title": meta.title or ""})
+        writer.add_outline_item(title=TextStringObject(bookmark or meta.title or ""), page_number=0)
+        writer._ID = _identifier(pack, str((first, count, meta.title)).encode())
+        buf = io.BytesIO()
+        writer.write(buf)
+        out.append(buf.getvalue())
+    return out
