@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,8 @@ def compose(
     ctx = base(a.recommended_route or "x1")
     ctx["doc"] = {"id": "summary", "title": Bi("Assessment summary", "评估摘要")}
     ctx["routes"] = [_route_view(result, r) for r in ("s2", "x1")]
+    # side by side, one row per rank: tall findings then break across pages row by row
+    ctx["finding_rows"] = list(zip_longest(ctx["routes"][0]["findings"], ctx["routes"][1]["findings"]))
     ctx["deadlines"] = [{**_deadline_view(d), "route": r.upper()} for r in ("s2", "x1") for d in a.routes[r].deadlines]
     ctx["deadlines"].sort(key=lambda d: (d["date"].iso, d["route"]))
     ctx["sources"] = _sources(result, {s for r in a.routes.values() for f in r.findings for s in f.sources})
