@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from datetime import date
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
