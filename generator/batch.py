@@ -63,7 +63,8 @@ class BatchOutcome:
 
 
 def _label(source: Source) -> str:
-    return f"{source.name} row {source.row}" if source.row is not None else source.name
+    name = Path(source.name).name
+    return f"{name} row {source.row}" if source.row is not None else name
 
 
 def _expected_manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
@@ -464,6 +465,7 @@ def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
             "pdf_date": f"{day}T00:00:00+00:00",
             "primary_lang": "en",
             "footer_ref": f"{cohort.name} · {day}",
+            "landscape": True,
         },
     )
     renderer = PdfRenderer()
