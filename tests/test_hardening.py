@@ -227,3 +227,29 @@ def test_sandbox_blocks_python_internals() -> None:
 
     with pytest.raises(SecurityError):
         environment().from_string("{{ ''.__class__.__mro__[1].__subclasses__() }}").render()
+
+
+def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> None:
+    import generator.batch as batch
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for name in ("a", "b"):
+        text = (REPO / "samples" / "s2-shanghai.yaml").read_text(encoding="utf-8")
+        text = text.replace("  logo: lowlands-logo.png\n", "").replace("family_name: Peeters", f"family_name: P{name}")
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    real = batch._worker_build
+
+    def interrupt_on_b(index: int):
+        if batch._JOB["rows"][index].label == "b.yaml":
+            raise KeyboardInterrupt
+        return real(index)
+
+    monkeypatch.setattr(batch, "_worker_build", interrupt_on_b)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", str(folder), "-o", str(out), "--format", "docx", "--route", "s2", "-j", "1", "--today", TODAY]
+    )
+    assert result.exit_code == 130, result.output
+    assert "Interrupted" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["pa-lotte-marie-2027-03-01"], "only the finished pack stays"
