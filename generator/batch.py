@@ -465,7 +465,6 @@ def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
             "pdf_date": f"{day}T00:00:00+00:00",
             "primary_lang": "en",
             "footer_ref": f"{cohort.name} · {day}",
-            "landscape": True,
         },
     )
     renderer = PdfRenderer()
