@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from generator import __version__
-from generator.errors import InputError, InternpackError
+from generator.errors import InternpackError
 
 FORMATS = ("docx", "pdf")
 
@@ -295,4 +295,4 @@ def main() -> None:
     cli(prog_name="internpack")
 
 
-__all__ = ["InputError", "cli", "main"]
+__all__ = ["cli", "main"]

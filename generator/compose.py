@@ -15,7 +15,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.api import CheckResult
 from generator.context import Bi, Record, build_context, day, recording, stop_recording, term
-from generator.documents import doc_entry, letters_for, render_content, specs
+from generator.documents import doc_entry, letters_for, render_content
 from generator.errors import InputError, Problem
 from generator.render.html import render_page, timeline
 
@@ -380,4 +380,4 @@ def _timeline(result: CheckResult) -> Markup:
     return timeline(rows, p.internship.start, p.internship.end, a.reference_date)
 
 
-__all__ = ["Composition", "Page", "compose", "slug_of", "specs"]
+__all__ = ["Composition", "Page", "compose", "slug_of"]

@@ -10,7 +10,6 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -351,4 +350,4 @@ def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:
             zf.writestr(info, path.read_bytes())
 
 
-__all__ = ["BuildOptions", "BuildResult", "build", "datetime"]
+__all__ = ["BuildOptions", "BuildResult", "build"]
