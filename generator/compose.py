@@ -235,26 +235,30 @@ def compose(
 
     blanks, untranslated = _missing(summary, pages)
     if not allow_blanks:
-        problems = [
-            Problem(
-                f"needed by {doc} but missing from the placement",
-                path=path,
-                hint="fill it in, or build with --allow-blanks to print a placeholder",
+        needed = _required_blanks(pages)
+        if needed:
+            raise InputError(
+                [
+                    Problem(
+                        "needs " + ", ".join(fields) + " (missing from the placement)",
+                        file=result.source.name + (f" row {result.source.row}" if result.source.row else ""),
+                        path=document,
+                        hint="fill them in, or build with --allow-blanks to print [field] placeholders",
+                    )
+                    for document, fields in needed.items()
+                ]
             )
-            for doc, path in _required_blanks(pages)
-        ]
-        if problems:
-            raise InputError(problems)
     return Composition(slug, summary, pages, blanks, untranslated, logo)
 
 
-def _required_blanks(pages: Mapping[str, list[Page]]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _required_blanks(pages: Mapping[str, list[Page]]) -> dict[str, list[str]]:
+    """document -> the fields it prints as placeholders and the file must give (X1 before admission exempt)."""
+    out: dict[str, list[str]] = {}
     for route, docs in pages.items():
         for page in docs:
-            for path, exempt in sorted(page.record.blanks.items()):
-                if not exempt and (f"{route}/{page.id}", path) not in out:
-                    out.append((f"{route}/{page.id}", path))
+            fields = sorted(path for path, exempt in page.record.blanks.items() if not exempt)
+            if fields:
+                out[f"{route}/{page.id}"] = fields
     return out
 
 

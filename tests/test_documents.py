@@ -483,10 +483,10 @@ def test_missing_fields_stop_the_build_listing_each_once_per_document(tmp_path: 
     assert not out.exists() or list(out.iterdir()) == [], "nothing may be written"
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     pairs = []
-    for line in lines:
-        m = re.search(r"([a-z_]+(?:\.[a-z_]+)+): needed by (\S+)", line)
+    for line in lines:  # one line per document: "FILE: s2/invitation_letter: needs a.b, c.d (missing ...)"
+        m = re.search(r": ([a-z0-9]+/[a-z_]+): needs ([a-z_., ]+?) \(missing from the placement\)", line)
         assert m, f"not a missing-field line: {line!r}"
-        pairs.append((m.group(2), m.group(1)))
+        pairs += [(m.group(1), field) for field in m.group(2).split(", ")]
     assert len(pairs) == len(set(pairs)), f"a field is listed twice for one document: {pairs}"
     assert {f for _, f in pairs} == {"host.uscc", "student.passport_number"}
     for doc in S2_LETTERS:
