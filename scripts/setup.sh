@@ -33,7 +33,14 @@ fi
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+  if ! "$PY" -m venv .venv >/dev/null 2>&1; then
+    # Debian's python3 needs python3-venv for `python3 -m venv`
+    rm -rf .venv
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    "$PY" -m venv .venv
+  fi
 fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-12)-$want_test"
 if [ ! -f "$stamp" ]; then
