@@ -21,11 +21,11 @@ def css_stack(*, latin: bool = False) -> str:
 
 
 @functools.cache
-def font_files() -> tuple[tuple[str, int], ...]:
-    """(path, face index) of each family, as fontconfig resolves it; only the families really installed."""
+def _resolved() -> dict[str, tuple[str, int]]:
+    """family -> (path, face index), as fontconfig resolves it; only the families really installed."""
     if not shutil.which("fc-match"):
-        return ()
-    found = []
+        return {}
+    found = {}
     for family in FAMILIES:
         out = subprocess.run(
             ["fc-match", "-f", "%{family}\t%{file}\t%{index}", family],
@@ -35,13 +35,17 @@ def font_files() -> tuple[tuple[str, int], ...]:
         ).stdout
         parts = out.split("\t")
         if len(parts) == 3 and family.lower() in parts[0].lower():
-            found.append((parts[1], int(parts[2] or 0)))
-    return tuple(found)
+            found[family] = (parts[1], int(parts[2] or 0))
+    return found
+
+
+def font_files() -> tuple[tuple[str, int], ...]:
+    return tuple(_resolved().values())
 
 
 def missing_families() -> list[str]:
-    files = font_files()
-    return list(FAMILIES[len(files) :]) if len(files) < len(FAMILIES) else []
+    found = _resolved()
+    return [f for f in FAMILIES if f not in found]
 
 
 @functools.cache

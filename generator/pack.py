@@ -247,6 +247,15 @@ def build(
     jobs: int = 1,
 ) -> BuildResult:
     routes = routes_to_build(result, opts.route)
+    if "pdf" in opts.formats:
+        from generator import fonts
+
+        if missing := fonts.missing_families():
+            raise InternpackError(
+                f"the fonts {', '.join(missing)} are not installed, so the PDFs cannot draw Chinese text",
+                hint=f"install the Debian packages {' '.join(fonts.DEBIAN_PACKAGES)} (bash scripts/setup.sh does), "
+                "or build with --format docx",
+            )
     comp = compose(
         result,
         routes=routes,

@@ -253,3 +253,13 @@ def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> Non
     assert result.exit_code == 130, result.output
     assert "Interrupted" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["pa-lotte-marie-2027-03-01"], "only the finished pack stays"
+
+
+def test_missing_fonts_are_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from generator import fonts
+
+    monkeypatch.setattr(fonts, "missing_families", lambda: ["Noto Sans CJK SC"])
+    result = _build(_sample_copy(tmp_path), tmp_path / "out", "--format", "pdf")
+    assert result.exit_code == 1, result.output
+    assert "Noto Sans CJK SC are not installed" in result.output and "fonts-noto-cjk" in result.output
+    assert not (tmp_path / "out").exists()
