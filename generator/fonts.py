@@ -9,7 +9,7 @@ import subprocess
 # Noto Sans CJK SC draws Chinese, Latin, Greek and Cyrillic and has real bold weights;
 # DejaVu Sans is the fallback for the scripts it lacks (Arabic, Hebrew, many symbols).
 FAMILIES: tuple[str, ...] = ("Noto Sans CJK SC", "DejaVu Sans")
-DOCX_LATIN = "Noto Sans CJK SC"
+DOCX_LATIN = "DejaVu Sans"  # as in the PDFs: Latin text with Latin punctuation
 DOCX_EAST_ASIA = "Noto Sans CJK SC"
 DEBIAN_PACKAGES = ("fonts-noto-cjk", "fonts-dejavu-core")
 

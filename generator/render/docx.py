@@ -159,6 +159,9 @@ class _Writer:
                             container=c,
                         ).paragraph_format.space_after = Pt(0)
             else:
+                previous = el.getprevious()
+                if tag == "section" and "lang-en" in cls and previous is not None and previous.tag == "section":
+                    c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # as in the PDF: English on a new page
                 self.blocks(el, c)
         elif tag == "h1":
             p = c.add_paragraph()
@@ -172,8 +175,10 @@ class _Writer:
             if "pagebreak" in cls:
                 c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 return
-            if "line" in cls:
-                c.add_paragraph("_" * 34)
+            if "line" in cls:  # a signature line: an empty paragraph with a bottom rule, as wide as its cell
+                line = c.add_paragraph()
+                line.paragraph_format.space_before = Pt(18)
+                _top_border(line, colour="333333", size=6, side="bottom")
                 return
             if "seal" in cls:
                 p = self.paragraph(el, fmt={"colour": (0xB2, 0x22, 0x22), "small": True}, container=c)
@@ -187,13 +192,26 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif tag in ("ul", "ol"):
             style = "List Bullet" if tag == "ul" else "List Number"
+            num_id = self.restarted_numbering() if tag == "ol" else None
             for li in el:
                 if isinstance(li.tag, str):
-                    self.paragraph(li, style=style, container=c)
+                    p = self.paragraph(li, style=style, container=c)
+                    if num_id is not None:
+                        p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
         elif tag == "table":
             self.table(el, c)
         else:
             self.paragraph(el, container=c)
+
+    def restarted_numbering(self) -> int:
+        """A new numbering instance of the List Number style that starts at 1 (Word otherwise continues
+        one list's numbers into the next)."""
+        numbering = self.doc.part.numbering_part.element
+        style_num = self.doc.styles["List Number"].element.pPr.numPr.numId.val
+        abstract = numbering.num_having_numId(style_num).abstractNumId.val
+        num = numbering.add_num(abstract)
+        num.add_lvlOverride(ilvl=0).add_startOverride(1)
+        return int(num.numId)
 
     def table(self, el: Any, container: Any) -> None:
         from docx.shared import Pt
@@ -317,17 +335,48 @@ def _right_tab(p: Any) -> None:
     p.paragraph_format.tab_stops.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
 
 
-def _top_border(p: Any, colour: str = "1F4E79", size: int = 8) -> None:
+def _top_border(p: Any, colour: str = "1F4E79", size: int = 8, side: str = "top") -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     ppr = p._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
+    top = OxmlElement(f"w:{side}")
     for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", colour)):
         top.set(qn(k), v)
     bdr.append(top)
-    ppr.append(bdr)
+    ppr.insert_element_before(bdr, *_AFTER_PBDR)  # schema order matters (the Open XML validator checks it)
+
+
+_AFTER_PBDR = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
 
 
 def _shade(cell: Any, fill: str) -> None:
