@@ -38,8 +38,9 @@ def _style(text: str, colour: str | None = None, bold: bool = False) -> str:
     return click.style(text, fg=colour, bold=bold)
 
 
-def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+def _wrap(text: str, indent: str, width: int = 100, hanging: str | None = None) -> list[str]:
+    subsequent = hanging if hanging is not None else indent + "  "
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=subsequent) or [indent]
 
 
 def render_text(a: Assessment, p: Placement, rules: Rules, source: Source) -> str:
@@ -63,7 +64,7 @@ def render_text(a: Assessment, p: Placement, rules: Rules, source: Source) -> st
     lines.append("")
     rec = a.recommended_route.upper() if a.recommended_route else "none"
     lines.append(_style(f"Recommended route: {rec}", bold=True))
-    lines.extend(_wrap(a.recommendation, "  "))
+    lines.extend(_wrap(a.recommendation, "  ", hanging="  "))
     for name in ("s2", "x1"):
         lines.append("")
         lines.extend(_route_text(a.routes[name], rules))
@@ -79,12 +80,12 @@ def _route_text(r: RouteAssessment, rules: Rules) -> list[str]:
         for f in (f for f in r.findings if f.severity == sev):
             tag = _style(f"{SEVERITY_LABEL[sev]:<8}", SEVERITY_COLOUR[sev], bold=True)
             out.append(f"  {tag}{f.code}" + (f"  [{f.field}]" if f.field else ""))
-            out.extend(_wrap(f.message, "          "))
+            out.extend(_wrap(f.message, "          ", hanging="          "))
             if f.hint:
                 out.extend(_wrap("→ " + f.hint, "          "))
             for sid in f.sources:
                 s = rules.sources[sid]
-                out.extend(_wrap(f"{sid} ({s.kind}): {s.title}", "          · "))
+                out.extend(_wrap(f"{sid} ({s.kind}): {s.title}", "          · ", hanging="            "))
     out.append("  Checklist:")
     for item in r.checklist:
         mark = "✎" if item.generated else "☐"
