@@ -172,3 +172,20 @@ def placement_dict() -> Callable[[], dict[str, Any]]:
 @pytest.fixture(name="write_yaml")
 def write_yaml_fixture() -> Callable[..., Path]:
     return write_yaml
+
+
+# -- packs built once per session (test_pack.shared_pack), shared by test_pack.py and test_documents.py -----
+
+
+@pytest.fixture(scope="session")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from test_pack import shared_pack
+
+    return shared_pack("both", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def s2_named(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from test_pack import shared_pack
+
+    return shared_pack("s2-named", tmp_path_factory)

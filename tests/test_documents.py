@@ -121,16 +121,6 @@ def no_logo(data: dict[str, Any]) -> dict[str, Any]:
 # -- fixtures -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def both(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return shared_pack("both", tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def s2_named(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return shared_pack("s2-named", tmp_path_factory)
-
-
 @pytest.fixture(scope="module")
 def escaped(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """s2-shanghai with markup, template syntax, quotes and shell syntax in its values; S2, DOCX + PDF."""

@@ -91,6 +91,20 @@ def _sample_copy(tmp_path: Path) -> Path:
     return tmp_path / "p.yaml"
 
 
+def _cohort(tmp_path: Path, family: str, names: tuple[str, ...]) -> Path:
+    """A folder of copies of the Shanghai sample, one per name (family name + name), without the logo."""
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    text = (
+        (REPO / "samples" / "s2-shanghai.yaml").read_text(encoding="utf-8").replace("  logo: lowlands-logo.png\n", "")
+    )
+    for name in names:
+        (folder / f"{name}.yaml").write_text(
+            text.replace("family_name: Peeters", f"family_name: {family}{name}"), encoding="utf-8"
+        )
+    return folder
+
+
 def _build(path: Path, out: Path, *extra: str):
     return CliRunner().invoke(
         cli, ["build", str(path), "-o", str(out), "--route", "s2", "--format", "docx", "--today", TODAY, *extra]
@@ -147,14 +161,7 @@ def test_full_disk_reports_and_leaves_nothing(tmp_path: Path, monkeypatch) -> No
 def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path, monkeypatch) -> None:
     import generator.batch as batch
 
-    folder = tmp_path / "cohort"
-    folder.mkdir()
-    for name in ("a", "b", "c"):
-        text = (REPO / "samples" / "s2-shanghai.yaml").read_text(encoding="utf-8")
-        text = text.replace("  logo: lowlands-logo.png\n", "").replace(
-            "family_name: Peeters", f"family_name: Peeters{name}"
-        )
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    folder = _cohort(tmp_path, "Peeters", ("a", "b", "c"))
     real = batch._worker_build
 
     def dies_on_b(index: int):
@@ -232,12 +239,7 @@ def test_sandbox_blocks_python_internals() -> None:
 def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> None:
     import generator.batch as batch
 
-    folder = tmp_path / "cohort"
-    folder.mkdir()
-    for name in ("a", "b"):
-        text = (REPO / "samples" / "s2-shanghai.yaml").read_text(encoding="utf-8")
-        text = text.replace("  logo: lowlands-logo.png\n", "").replace("family_name: Peeters", f"family_name: P{name}")
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    folder = _cohort(tmp_path, "P", ("a", "b"))
     real = batch._worker_build
 
     def interrupt_on_b(index: int):

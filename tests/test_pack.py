@@ -176,16 +176,6 @@ def shared_pack(name: str, factory: pytest.TempPathFactory) -> Built:
 # -- fixtures -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def both(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return shared_pack("both", tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def s2_named(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return shared_pack("s2-named", tmp_path_factory)
-
-
 @pytest.fixture(scope="module")
 def docx_auto(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """x1-fudan with --route auto --format docx, through the CLI."""
