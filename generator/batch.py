@@ -27,8 +27,6 @@ from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
 from generator.pack import BuildOptions, Renderers, build, routes_to_build
 
-SUMMARY_FILES = ("cohort.csv", "cohort.xlsx", "cohort.pdf")
-
 
 @dataclass
 class Row:

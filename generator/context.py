@@ -93,9 +93,6 @@ class Untranslated:
         return str(Markup('{}<mark class="untranslated">{}</mark>').format(self.english, UNTRANSLATED))
 
 
-Value = str | Blank | Markup
-
-
 class Bi:
     """A bilingual value."""
 
@@ -187,10 +184,6 @@ def money(amount: Decimal | None, currency: str, period: str | None, path: str) 
     name = "元人民币" if currency == "CNY" else get_currency_name(currency, locale="zh_CN")
     zh = f"{per['zh']}{number}{name}"
     return Bi(en, zh, path)
-
-
-def _person_name(name: str | None, path: str) -> Any:
-    return _or_blank(name, path)
 
 
 def build_context(

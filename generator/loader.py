@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -300,7 +299,3 @@ def validate(source: Source) -> Any:
 def load(path: Path, display: str | None = None) -> tuple[Any, Source]:
     source = read_source(path, display)
     return validate(source), source
-
-
-def format_problems(problems: Iterable[Problem]) -> str:
-    return "\n".join(str(p) for p in problems)

@@ -55,7 +55,6 @@ class Pilot:
     status_reason: dict[str, str]
     policy_date: str | None
     sources: tuple[str, ...]
-    qualifies_note: dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -98,9 +97,6 @@ class Rules:
     findings: dict[str, FindingRule]
     checklist: tuple[ChecklistRule, ...]
     texts: dict[str, dict[str, str]]
-
-    def threshold(self, name: str) -> int:
-        return self.thresholds[name]
 
     # -- cities ---------------------------------------------------------------------------------
 
@@ -237,7 +233,6 @@ def load_rules() -> Rules:
                 status_reason=r.text(p, "status_reason", where, zh=False),
                 policy_date=None if p.get("policy_date") is None else str(p["policy_date"]),
                 sources=check_sources(r, where, p.get("sources")),
-                qualifies_note=p.get("qualifies_note"),
             )
         )
 

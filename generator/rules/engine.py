@@ -12,8 +12,6 @@ from dateutil.relativedelta import relativedelta
 from generator.model import Placement
 from generator.rules.data import ChecklistRule, Pilot, Rules
 
-VERDICTS = ("eligible", "uncertain", "ineligible")
-
 
 @dataclass(frozen=True)
 class Finding:
