@@ -72,9 +72,18 @@ def ordered_languages(languages: list[str]) -> list[str]:
 
 
 def _render(
-    page_id: str, route: str | None, layout: str, ctx: dict[str, Any], title: str, docx: bool, footer_ref: str
+    page_id: str,
+    route: str | None,
+    layout: str,
+    ctx: dict[str, Any],
+    title: str,
+    docx: bool,
+    footer_ref: str,
+    record: Record | None = None,
 ) -> Page:
-    record = Record()
+    """The page's HTML, and what it printed for missing data (``record`` may already hold what its
+    letter bodies printed: they are rendered first, into the same record)."""
+    record = record or Record()
     token = recording(record)
     try:
         ctx = {**ctx, "footer_ref": footer_ref, "pdf_title": title}
@@ -209,9 +218,8 @@ def compose(
                 f"{title.en} — {p.student.full_name}",
                 True,
                 f"{reference}/{route.upper()}/{DOC_CODES[spec.id]}",
+                record,
             )
-            page.record.blanks.update({k: v and page.record.blanks.get(k, True) for k, v in record.blanks.items()})
-            page.record.untranslated.extend(u for u in record.untranslated if u not in page.record.untranslated)
             letter_pages.append(page)
         # cover (pack.pdf only)
         vctx = dict(ctx)
