@@ -25,7 +25,7 @@ from generator import __version__
 from generator.api import CheckResult, check_source
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
-from generator.pack import BuildOptions, Renderers, build, routes_to_build
+from generator.pack import BuildOptions, Renderers, build, manifest_inputs, routes_to_build
 
 
 @dataclass
@@ -65,29 +65,27 @@ def _label(source: Source) -> str:
     return f"{name} row {source.row}" if source.row is not None else name
 
 
-def _expected_manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
-    return {
-        "tool_version": __version__,
-        "rules_version": result.assessment.rules_version.isoformat(),
-        "reference_date": result.assessment.reference_date.isoformat(),
-        "placement_sha256": result.source.sha256,
-        "options": opts.manifest_options(routes),
-    }
+def _row_options(opts: BuildOptions, result: CheckResult, *, force: bool = False) -> BuildOptions:
+    """The batch options, with the row's own route and languages where the command gave none."""
+    return BuildOptions(
+        route=opts.route or result.placement.route,
+        languages=opts.languages or tuple(result.placement.languages),
+        formats=opts.formats,
+        force=force,
+        allow_blanks=opts.allow_blanks,
+    )
 
 
 def _unchanged(folder: Path, expected: dict[str, Any]) -> bool:
+    """The pack in ``folder`` was made from the same inputs (manifest_inputs; the placement by content,
+    wherever its file now is) and all its files are there."""
     try:
         m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    found = {
-        "tool_version": m.get("tool_version"),
-        "rules_version": m.get("rules_version"),
-        "reference_date": m.get("reference_date"),
-        "placement_sha256": (m.get("placement") or {}).get("sha256"),
-        "options": m.get("options"),
-    }
-    if found != expected:
+    if any(m.get(k) != v for k, v in expected.items() if k != "placement"):
+        return False
+    if (m.get("placement") or {}).get("sha256") != expected["placement"]["sha256"]:
         return False
     return all((folder / f["path"]).is_file() and (folder / f["path"]).stat().st_size == f["size"] for f in m["files"])
 
@@ -108,7 +106,7 @@ def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, t
         rows.append(row)
         try:
             row.result = check_source(source, today)
-            routes_to_build(row.result, opts.route if opts.route else row.result.placement.route)
+            routes_to_build(row.result, _row_options(opts, row.result).route)
         except InputError as exc:
             row.status, row.errors = "refused", exc.lines()
     # folders: the slug, with a suffix from the student's own data when two rows share it
@@ -144,13 +142,7 @@ def _worker_build(index: int) -> tuple[int, str, list[str], float]:
     out: Path = _JOB["out"]
     assert row.result is not None and row.folder is not None
     started = time.perf_counter()
-    row_opts = BuildOptions(
-        route=opts.route or row.result.placement.route,
-        languages=opts.languages or tuple(row.result.placement.languages),
-        formats=opts.formats,
-        force=True,
-        allow_blanks=opts.allow_blanks,
-    )
+    row_opts = _row_options(opts, row.result, force=True)
     try:
         build(
             row.result,
@@ -248,14 +240,9 @@ def run_batch(
         if row.status != "pending":
             continue
         assert row.result is not None and row.folder is not None
-        routes = routes_to_build(row.result, opts.route or row.result.placement.route)
-        row_opts = BuildOptions(
-            route=opts.route or row.result.placement.route,
-            languages=opts.languages or tuple(row.result.placement.languages),
-            formats=opts.formats,
-            allow_blanks=opts.allow_blanks,
-        )
-        if not force and _unchanged(out / row.folder, _expected_manifest_inputs(row.result, row_opts, routes)):
+        row_opts = _row_options(opts, row.result)
+        routes = routes_to_build(row.result, row_opts.route)
+        if not force and _unchanged(out / row.folder, manifest_inputs(row.result, row_opts, routes)):
             row.status = "kept"
         else:
             todo.append(row.index)

@@ -222,13 +222,20 @@ def _pdf_files(
     return files
 
 
-def manifest(files: dict[str, bytes], result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+def manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+    """Everything a pack is made from: the same inputs give the same files (batch keeps such a pack)."""
     return {
         "tool_version": __version__,
         "rules_version": result.assessment.rules_version.isoformat(),
         "reference_date": result.assessment.reference_date.isoformat(),
         "placement": {"file": result.source.name, "sha256": result.source.sha256},
         "options": opts.manifest_options(routes),
+    }
+
+
+def manifest(files: dict[str, bytes], result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+    return {
+        **manifest_inputs(result, opts, routes),
         "files": [
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for path, data in sorted(files.items())
