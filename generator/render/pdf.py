@@ -13,6 +13,8 @@ from generator.errors import RenderError
 from generator.render.html import css
 
 PDF_VARIANT = "pdf/a-3b"
+# pypdf reads WeasyPrint's xref streams with a harmless "object count exceeds trailer size" warning
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class _Collect(logging.Handler):
@@ -133,7 +135,6 @@ def overlay_folios(pack: bytes, stamps: bytes) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # WeasyPrint's xref streams draw a harmless size warning
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pack)))
     stamp_pages = PdfReader(io.BytesIO(stamps)).pages
     before = writer._add_object(_content(b"q\n"))
@@ -174,7 +175,6 @@ def split(pack: bytes, parts: list[tuple[int, int, Any, str]]) -> list[bytes]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(io.BytesIO(pack))
     root: Any = reader.trailer["/Root"]
     info: Any = reader.metadata or {}
