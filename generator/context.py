@@ -121,6 +121,14 @@ class Bi:
         return str(escape(self.en))
 
 
+class Day(Bi):
+    """A date in both languages, and as YYYY-MM-DD (``.iso``) for tables."""
+
+    def __init__(self, en: str, zh: str, path: str, *, iso: str) -> None:
+        super().__init__(en, zh, path)
+        self.iso = iso
+
+
 def _or_blank(value: Any, path: str, exempt: bool = False) -> Any:
     if value is None or value == "" or value == []:
         return Blank(path, exempt)
@@ -146,9 +154,7 @@ def day(d: date | None, path: str = "", exempt: bool = False) -> Bi | Blank:
         return Blank(path, exempt)
     from babel.dates import format_date
 
-    b = Bi(format_date(d, "d MMMM y", locale="en"), format_date(d, "long", locale="zh_CN"), path)
-    b.iso = d.isoformat()  # type: ignore[attr-defined]
-    return b
+    return Day(format_date(d, "d MMMM y", locale="en"), format_date(d, "long", locale="zh_CN"), path, iso=d.isoformat())
 
 
 def country(code: str | None, path: str = "") -> Bi | Blank:
