@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator import __version__
+from generator import __version__, loader
 from generator.api import CheckResult
 from generator.context import Bi, Record, build_context, day, recording, stop_recording, term
 from generator.documents import doc_entry, letters_for, render_content
@@ -280,9 +280,7 @@ def _missing(summary: Page, pages: Mapping[str, list[Page]]) -> tuple[list[dict[
 
 
 def _logo(p: Any, placement_dir: Path, source: Any) -> Path | None:
-    where = {"file": source.name, "line": source.line_of(("host", "logo")), "path": "host.logo"}
-    if source.row is not None:
-        where = {"file": source.name, "line": None, "path": f"row {source.row}, column host.logo"}
+    where = loader.where(source, ("host", "logo"), "host.logo")
     if not p.host.logo:
         return None
     path = (placement_dir / p.host.logo).resolve()

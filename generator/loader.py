@@ -250,7 +250,7 @@ def _message(err: dict[str, Any]) -> tuple[str, str | None]:
     return err["msg"], None
 
 
-def _where(source: Source, loc: Loc, path: str) -> dict[str, Any]:
+def where(source: Source, loc: Loc, path: str) -> dict[str, Any]:
     """file/line/path of a problem: a line in a file, or a row and column in a cohort sheet."""
     if source.row is not None:
         return {
@@ -273,14 +273,14 @@ def problems_of(exc: Any, source: Source) -> list[Problem]:
             hint = (
                 f"did you mean {close[0]!r}?" if close else (f"valid keys here: {', '.join(valid)}" if valid else None)
             )
-            out.append(Problem("unknown key", hint=hint, **_where(source, loc, path)))
+            out.append(Problem("unknown key", hint=hint, **where(source, loc, path)))
             continue
         message, hint = _message(err)
         if kind == "value_error" and message.split(" ")[0] in _fields_at(loc):
             # a cross-field check of a model names the field it is about first: point at that field
             loc = (*loc, message.split(" ")[0])
             path = ".".join(str(p) for p in loc)
-        out.append(Problem(message, hint=hint, **_where(source, loc, path)))
+        out.append(Problem(message, hint=hint, **where(source, loc, path)))
     return out
 
 
