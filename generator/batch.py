@@ -25,7 +25,7 @@ from generator import __version__
 from generator.api import CheckResult, check_source
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
-from generator.pack import BuildOptions, Renderers, build, manifest_inputs, routes_to_build
+from generator.pack import BuildOptions, Renderers, build, manifest_inputs, routes_to_build, warm_up
 
 
 @dataclass
@@ -171,15 +171,6 @@ def _in_worker(index: int) -> tuple[int, str, list[str], float]:
     return _worker_build(index)
 
 
-def _warm_up(renderers: Renderers, opts: BuildOptions) -> None:
-    if "pdf" in opts.formats:
-        renderers.pdf(None)
-    import docxtpl  # noqa: F401
-    import lxml.html  # noqa: F401
-
-    import generator.render.docx  # noqa: F401
-
-
 class Progress:
     """A progress bar on a terminal (done/total, failures, rate, time left), plain lines otherwise."""
 
@@ -277,7 +268,7 @@ def _run(todo: list[int], rows: list[Row], renderers: Renderers, opts: BuildOpti
         bar.update(row)
 
     if jobs <= 1 or len(todo) <= 1:
-        _warm_up(renderers, opts)
+        warm_up(renderers, opts)
         for index in todo:
             record(*_worker_build(index))
         return
@@ -285,7 +276,7 @@ def _run(todo: list[int], rows: list[Row], renderers: Renderers, opts: BuildOpti
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    _warm_up(renderers, opts)  # imported once, shared by the forked workers
+    warm_up(renderers, opts)  # imported once, shared by the forked workers
     ctx = multiprocessing.get_context("fork")
     suspects: list[int] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:

@@ -3,6 +3,8 @@ then rename it into place. A failed build leaves nothing behind; an existing pac
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 import os
@@ -116,7 +118,7 @@ def render_files(
 
         global _FORK_JOB, _FORK_RENDERERS
         _FORK_JOB, _FORK_RENDERERS = (comp, result, opts), renderers
-        _warm_up(renderers, comp, opts)  # import and set up once, before the fork: the children share it
+        warm_up(renderers, opts, comp.logo)
         try:
             with ProcessPoolExecutor(
                 max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("fork")
@@ -129,6 +131,7 @@ def render_files(
         finally:
             _FORK_JOB, _FORK_RENDERERS = None, None
     else:
+        warm_up(renderers, opts, comp.logo)
         for route, first in work:
             files.update(_docx_files(comp, result, opts, route))
             files.update(_pdf_files(comp, result, opts, route, first, renderers))
@@ -139,15 +142,29 @@ _FORK_JOB: tuple[Composition, CheckResult, BuildOptions] | None = None
 _FORK_RENDERERS: Renderers | None = None
 
 
-def _warm_up(renderers: Renderers, comp: Composition, opts: BuildOptions) -> None:
+def warm_up(renderers: Renderers, opts: BuildOptions, logo: Path | None = None) -> None:
+    """Import the heavy libraries and set the renderers up once (before a fork: the children share it)."""
     if "pdf" in opts.formats:
-        renderers.pdf(comp.logo)
+        renderers.pdf(logo)
         import pypdf  # noqa: F401
     if "docx" in opts.formats:
         import docxtpl  # noqa: F401
         import lxml.html  # noqa: F401
 
         import generator.render.docx  # noqa: F401
+    _settle_heap()
+
+
+@functools.cache
+def _settle_heap() -> None:
+    """Once per process, after the heavy imports: freeze what exists (the cyclic collector stops scanning
+    the libraries' objects, and forked workers leave those pages shared) and collect young objects less
+    often. Laying out a pack allocates some 10^5 short-lived objects; with the default threshold (700)
+    the collector ran hundreds of times per pack. Measured: one pack in a warm process 1.70 -> 1.50 s,
+    40 packs with --jobs 2 39.4 -> 35.4 s (a threshold of 10 000 was no faster and raised peak RSS)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(2000, 10, 10)
 
 
 def _can_fork() -> bool:
