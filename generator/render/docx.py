@@ -298,7 +298,7 @@ class _Writer:
 
 # column widths in mm, as templates/layout/style.css gives them to the PDF (the text width is 174 mm)
 TEXT_WIDTH = 174.0
-_COL_MM = {"box": 7, "date": 22, "route": 20, "who": 27, "where": 40, "src": 16, "status": 22, "level": 16, "basis": 58}
+_COL_MM = {"box": 7, "date": 22, "route": 20, "who": 27, "where": 40, "src": 19, "status": 22, "level": 16, "basis": 58}
 
 
 def _column_widths(el: Any, cls: set[str], count: int) -> list[float] | None:

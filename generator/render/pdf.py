@@ -97,19 +97,22 @@ def _stamp_css() -> str:
 
     return (
         "@page { size: A4; margin: 0 }"
-        f"html {{ font-family: {fonts.css_stack()}; font-size: 7.5pt; color: #1f4e79 }}"
+        f"html {{ font-family: {fonts.css_stack(latin=True)}; font-size: 7.5pt; color: #1f4e79 }}"
         "div { height: 297mm; position: relative; break-after: page }"
         "span { position: absolute; right: 18mm; bottom: 8.5mm; }"
     )
 
 
 def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
-    """A PDF with one page per pack page holding only its pack-wide folio ("Pack 7 / 20 · Checklist")."""
+    """A PDF with one page per pack page holding only its pack-wide folio ("Pack 7 / 20 · Checklist").
+
+    Latin text only (the labels are the titles' English part): the stamps then embed a small subset of the
+    Latin font and not a second subset of the CJK one (-30 ms and -60 KB per pack)."""
     from markupsafe import escape
 
     total = len(labels)
     body = "".join(
-        f"<div><span>资料包 Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1)
+        f"<div><span>Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1)
     )
     stamps = renderer.render(
         f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
