@@ -39,7 +39,8 @@ def timeline(rows: list[dict[str, Any]], start: date, end: date, today: date) ->
     step = 1 if span <= 400 else 3
     while month <= last:
         if month >= first:
-            ticks.append({"x": x(month), "label": month.strftime("%Y-%m")})
+            # a label is drawn right of its line: none where it would run off the picture
+            ticks.append({"x": x(month), "label": month.strftime("%Y-%m") if x(month) + 32 <= width else ""})
         month = date(month.year + (month.month - 1 + step) // 12, (month.month - 1 + step) % 12 + 1, 1)
     out_rows = []
     for n, r in enumerate(rows):

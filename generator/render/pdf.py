@@ -111,9 +111,7 @@ def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
     from markupsafe import escape
 
     total = len(labels)
-    body = "".join(
-        f"<div><span>Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1)
-    )
+    body = "".join(f"<div><span>Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1))
     stamps = renderer.render(
         f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
     )
