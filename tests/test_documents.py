@@ -596,3 +596,23 @@ def test_sandbox_refuses_python_internals() -> None:
     for source in ("{{ ''.__class__.__mro__ }}", "{{ cycler.__init__.__globals__ }}"):
         with pytest.raises(SecurityError):
             environment().from_string(source).render()
+
+
+def test_checklist_marks_the_items_the_pack_drafts(both: Built) -> None:
+    """Each item the pack drafts carries the mark, in the PDF and (bold) in the DOCX; no other item does."""
+    import docx
+
+    report = json.loads((both.folder / "report.json").read_text(encoding="utf-8"))
+    for route in ("s2", "x1"):
+        drafted = sum(item["generated"] for item in report["routes"][route]["checklist"])
+        assert drafted >= 3, f"{route}: the pack drafts letters, so some items are marked"
+        assert squash(pdf_text(both.folder / route / "checklist.pdf")).count("draftedinthispack") == drafted
+        marks = [
+            run
+            for table in docx.Document(str(both.folder / route / "checklist.docx")).tables
+            for row in table.rows
+            for para in row.cells[1].paragraphs
+            for run in para.runs
+            if "drafted in this pack" in run.text
+        ]
+        assert len(marks) == drafted and all(run.bold for run in marks), f"{route}: {len(marks)} of {drafted}"

@@ -4,6 +4,7 @@ one sandboxed autoescaping Jinja environment, and saved with fixed zip timestamp
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -56,8 +57,9 @@ class _Writer:
             elif tag == "mark":
                 sub["highlight"] = "pink" if "untranslated" in cls else "yellow"
             elif tag == "span" and ("alt" in cls or "small" in cls):
-                sub["colour"] = GREY
+                sub["colour"] = BLUE if "drafted" in cls else GREY
                 sub["small"] = True
+                sub["bold"] = sub.get("bold") or "drafted" in cls
                 if "alt" in cls and paragraph.runs:  # the other language of a heading: set apart as in the PDF
                     if fmt.get("title"):
                         paragraph.add_run().add_break()
@@ -84,25 +86,42 @@ class _Writer:
                 self.run(paragraph, child.tail, fmt)
 
     def run(self, paragraph: Any, text: str, fmt: dict[str, Any]) -> None:
+        """Append a run of plain text (blanks already collapsed, so no tab or break to translate) with its
+        formatting, built as XML in schema order: python-docx's run.text and font setters walk the text
+        character by character and re-check the order of every property (measured: 40 % of the DOCX time)."""
         text = _WS.sub(" ", text)
         if not text:
             return
-        from docx.enum.text import WD_COLOR_INDEX
-        from docx.shared import Pt, RGBColor
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
 
-        r = paragraph.add_run(text)
+        r = OxmlElement("w:r")
+        props: list[tuple[str, str | None]] = []
         if fmt.get("bold"):
-            r.bold = True
+            props.append(("w:b", None))
         if fmt.get("italic"):
-            r.italic = True
+            props.append(("w:i", None))
         if fmt.get("colour"):
-            r.font.color.rgb = RGBColor(*fmt["colour"])
-        if fmt.get("small"):
-            r.font.size = Pt(8.5)
-        if fmt.get("size"):
-            r.font.size = Pt(fmt["size"])
+            props.append(("w:color", "".join(f"{c:02X}" for c in fmt["colour"])))
+        size = fmt.get("size") or (8.5 if fmt.get("small") else None)
+        if size:
+            props.append(("w:sz", str(round(size * 2))))  # half-points
         if fmt.get("highlight"):
-            r.font.highlight_color = WD_COLOR_INDEX.YELLOW if fmt["highlight"] == "yellow" else WD_COLOR_INDEX.PINK
+            props.append(("w:highlight", "yellow" if fmt["highlight"] == "yellow" else "magenta"))
+        if props:
+            rpr = OxmlElement("w:rPr")
+            for tag, value in props:
+                el = OxmlElement(tag)
+                if value is not None:
+                    el.set(qn("w:val"), value)
+                rpr.append(el)
+            r.append(rpr)
+        t = OxmlElement("w:t")
+        t.text = text
+        if text != text.strip(" "):
+            t.set(qn("xml:space"), "preserve")
+        r.append(t)
+        paragraph._p.append(r)
 
     # -- blocks ---------------------------------------------------------------------------------
 
@@ -392,21 +411,25 @@ def _shade(cell: Any, fill: str) -> None:
 
 
 def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Path], day: date) -> bytes:
-    """The DOCX of one document from its HTML page (the same one the PDF is made from)."""
+    """The DOCX of one document from its HTML page (the same one the PDF is made from).
+
+    docxtpl fills the base template's fields (footer reference, title) through the sandboxed autoescaping
+    environment; the body is then written into the rendered document, so no text of the placement ever
+    passes through Jinja (a ``{{ }}`` in a field stays literal) and no second package is parsed for a
+    subdocument (measured: 0.21 -> 0.13 s for the DOCX of a pack)."""
     import lxml.html
     from docxtpl import DocxTemplate
 
     from generator.templating import docx_environment
 
-    tpl = DocxTemplate(str(template_path("docx", "base.docx")))
-    sub = tpl.new_subdoc()
-    body = lxml.html.document_fromstring(html).find("body")
-    _Writer(sub, images).blocks(body)
+    tpl = DocxTemplate(io.BytesIO(_base_template()))
     tpl.render(
-        {"body": sub, "footer_ref": footer_ref, "pdf_title": title},
+        {"body": "", "footer_ref": footer_ref, "pdf_title": title},
         jinja_env=docx_environment(),
         autoescape=True,
     )
+    body = lxml.html.document_fromstring(html).find("body")
+    _Writer(tpl.docx, images).blocks(body)
     stamp = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - DOCX core properties are naive (UTC)
     props = tpl.docx.core_properties
     props.created = props.modified = stamp
@@ -414,6 +437,11 @@ def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Pat
     out = io.BytesIO()
     tpl.save(out)
     return normalise_zip(out.getvalue(), stamp)
+
+
+@functools.cache
+def _base_template() -> bytes:
+    return template_path("docx", "base.docx").read_bytes()
 
 
 def normalise_zip(data: bytes, stamp: datetime) -> bytes:
