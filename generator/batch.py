@@ -1,8 +1,9 @@
 """`internpack batch`: one pack per placement of a cohort, in parallel worker processes, with a cohort summary.
 
-Rows are validated and assessed here first (cheap), so a bad row is reported and skipped and two students
-with the same slug get distinct, stable folders before any worker starts. Workers are forked after the
-heavy libraries are imported, each renders many packs. A pack whose inputs are unchanged (per its
+Worker processes are forked first, from a process that has read nothing yet. Rows are then validated and
+assessed here (cheap), so a bad row is reported and skipped and two students with the same slug get
+distinct, stable folders; each pack to build is sent to a worker as a Task. A worker imports the heavy
+libraries with its first pack and renders many. A pack whose inputs are unchanged (per its
 manifest) is kept; a changed one is replaced atomically."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from generator import __version__
 from generator.api import CheckResult, check_source
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
-from generator.pack import BuildOptions, Renderers, build, manifest_inputs, routes_to_build, warm_up
+from generator.pack import BuildOptions, build, default_renderers, manifest_inputs, routes_to_build, warm_up
 
 
 @dataclass
@@ -132,43 +133,51 @@ def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, t
 
 # -- workers ------------------------------------------------------------------------------------
 
-_JOB: dict[str, Any] = {}
+
+@dataclass(frozen=True)
+class Task:
+    """One pack to build, with all a worker needs: it is sent to the worker, which was forked before the
+    cohort was read (so a worker's memory does not grow with the size of the cohort)."""
+
+    index: int
+    label: str
+    result: CheckResult
+    folder: str
+    opts: BuildOptions
+    out: Path
+    placement_dir: Path
 
 
-def _worker_build(index: int) -> tuple[int, str, list[str], float]:
-    row: Row = _JOB["rows"][index]
-    renderers: Renderers = _JOB["renderers"]
-    opts: BuildOptions = _JOB["opts"]
-    out: Path = _JOB["out"]
-    assert row.result is not None and row.folder is not None
+def _worker_build(task: Task) -> tuple[int, str, list[str], float]:
     started = time.perf_counter()
-    row_opts = _row_options(opts, row.result, force=True)
+    renderers = default_renderers()
     try:
+        warm_up(renderers, task.opts)  # the first task of a process imports and sets up; later ones reuse it
         build(
-            row.result,
-            out,
-            row_opts,
-            placement_dir=_JOB["placement_dir"](row),
+            task.result,
+            task.out,
+            task.opts,
+            placement_dir=task.placement_dir,
             renderers=renderers,
-            folder_name=row.folder,
+            folder_name=task.folder,
         )
     except InputError as exc:
-        return index, "refused", [f"{row.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+        return task.index, "refused", [f"{task.label}: {line}" for line in exc.lines()], time.perf_counter() - started
     except InternpackError as exc:
-        return index, "failed", [f"{row.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+        return task.index, "failed", [f"{task.label}: {line}" for line in exc.lines()], time.perf_counter() - started
     except Exception as exc:  # one bad row must not stop the cohort
         return (
-            index,
+            task.index,
             "failed",
-            [f"{row.label}: internal error: {type(exc).__name__}: {exc}"],
+            [f"{task.label}: internal error: {type(exc).__name__}: {exc}"],
             time.perf_counter() - started,
         )
-    return index, "built", [], time.perf_counter() - started
+    return task.index, "built", [], time.perf_counter() - started
 
 
-def _in_worker(index: int) -> tuple[int, str, list[str], float]:
+def _in_worker(task: Task) -> tuple[int, str, list[str], float]:
     """What the pool runs: looks _worker_build up at call time (picklable by name, patchable in tests)."""
-    return _worker_build(index)
+    return _worker_build(task)
 
 
 class Progress:
@@ -220,91 +229,107 @@ def run_batch(
     from generator.cohort import read_cohort
 
     day = reference_date(today).isoformat()
-    sources, unreadable = read_cohort(cohort)
-    rows = plan(sources, unreadable, opts, day)
+    jobs = jobs or os.cpu_count() or 1
+    # the workers are forked first, from a process that holds neither the cohort nor its results
+    pool = _fork_workers(jobs) if jobs > 1 else None
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InternpackError(f"cannot create {out}: {exc.strerror}", hint="choose another -o folder") from exc
-    todo = []
-    for row in rows:
-        if row.status != "pending":
-            continue
-        assert row.result is not None and row.folder is not None
-        row_opts = _row_options(opts, row.result)
-        routes = routes_to_build(row.result, row_opts.route)
-        if not force and _unchanged(out / row.folder, manifest_inputs(row.result, row_opts, routes)):
-            row.status = "kept"
-        else:
-            todo.append(row.index)
-    bar = (progress or Progress)(len(rows))
-    for row in rows:
-        if row.status in ("refused", "kept"):
-            bar.update(row)
-
-    def placement_dir(row: Row) -> Path:
-        assert row.source is not None
-        base = Path(row.source.name)
-        return (base if base.is_dir() else base.parent).resolve()
-
-    renderers = Renderers()
-    _JOB.update(rows=rows, renderers=renderers, opts=opts, out=out, placement_dir=placement_dir)
-    interrupted = False
-    try:
-        _run(todo, rows, renderers, opts, jobs or os.cpu_count() or 1, bar)
-    except KeyboardInterrupt:
-        interrupted = True
+        sources, unreadable = read_cohort(cohort)
+        rows = plan(sources, unreadable, opts, day)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InternpackError(f"cannot create {out}: {exc.strerror}", hint="choose another -o folder") from exc
+        tasks = []
+        for row in rows:
+            if row.status != "pending":
+                continue
+            assert row.result is not None and row.folder is not None and row.source is not None
+            row_opts = _row_options(opts, row.result)
+            routes = routes_to_build(row.result, row_opts.route)
+            if not force and _unchanged(out / row.folder, manifest_inputs(row.result, row_opts, routes)):
+                row.status = "kept"
+                continue
+            base = Path(row.source.name)
+            tasks.append(
+                Task(
+                    row.index,
+                    row.label,
+                    row.result,
+                    row.folder,
+                    _row_options(opts, row.result, force=True),
+                    out,
+                    (base if base.is_dir() else base.parent).resolve(),
+                )
+            )
+        bar = (progress or Progress)(len(rows))
+        for row in rows:
+            if row.status in ("refused", "kept"):
+                bar.update(row)
+        interrupted = False
+        try:
+            _run(tasks, rows, pool, bar)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            _sweep(out)
     finally:
-        _JOB.clear()
-        _sweep(out)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     files = [] if interrupted else write_summary(rows, out, cohort, day)
     return BatchOutcome(rows, out, files, interrupted)
 
 
-def _run(todo: list[int], rows: list[Row], renderers: Renderers, opts: BuildOptions, jobs: int, bar: Progress) -> None:
+def _fork_workers(jobs: int) -> Any:
+    """A pool of ``jobs`` forked worker processes, started now (a fork pool starts all its workers at the
+    first submit). Each worker imports the heavy libraries with its first pack and reuses them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(int)
+    return pool
+
+
+def _run(tasks: list[Task], rows: list[Row], pool: Any, bar: Progress) -> None:
     def record(index: int, status: str, errors: list[str], seconds: float) -> None:
         row = rows[index]
         row.status, row.errors, row.seconds = status, errors, seconds
         bar.update(row)
 
-    if jobs <= 1 or len(todo) <= 1:
-        warm_up(renderers, opts)
-        for index in todo:
-            record(*_worker_build(index))
+    if pool is None:
+        for task in tasks:
+            record(*_worker_build(task))
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    warm_up(renderers, opts)  # imported once, shared by the forked workers
-    ctx = multiprocessing.get_context("fork")
-    suspects: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-        futures = {pool.submit(_in_worker, i): i for i in todo}
-        try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    index = futures.pop(fut)
-                    try:
-                        record(*fut.result())
-                    except BrokenProcessPool:
-                        suspects.append(index)  # this row, or another in the same pool, killed a worker
-        except KeyboardInterrupt:
-            for fut in futures:
-                fut.cancel()
-            raise
+    suspects: list[Task] = []
+    futures = {pool.submit(_in_worker, task): task for task in tasks}
+    try:
+        while futures:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = futures.pop(fut)
+                try:
+                    record(*fut.result())
+                except BrokenProcessPool:
+                    suspects.append(task)  # this row, or another in the same pool, killed a worker
+    except KeyboardInterrupt:
+        for fut in futures:
+            fut.cancel()
+        raise
     # a dead worker breaks the whole pool: run each affected row alone to find the one that kills it
-    for index in sorted(suspects):
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as solo:
+    for task in sorted(suspects, key=lambda t: t.index):
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as solo:
             try:
-                record(*solo.submit(_in_worker, index).result())
+                record(*solo.submit(_in_worker, task).result())
             except BrokenProcessPool:
                 record(
-                    index,
+                    task.index,
                     "failed",
                     [
-                        f"{rows[index].label}: the worker process building it died (out of memory or killed); "
+                        f"{task.label}: the worker process building it died (out of memory or killed); "
                         "nothing was written for it"
                     ],
                     0.0,

@@ -164,11 +164,10 @@ def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path
     folder = _cohort(tmp_path, "Peeters", ("a", "b", "c"))
     real = batch._worker_build
 
-    def dies_on_b(index: int):
-        row = batch._JOB["rows"][index]
-        if row.label.endswith("b.yaml"):
+    def dies_on_b(task: batch.Task):
+        if task.label.endswith("b.yaml"):
             os._exit(9)  # the worker process dies as if killed
-        return real(index)
+        return real(task)
 
     monkeypatch.setattr(batch, "_worker_build", dies_on_b)
     out = tmp_path / "out"
@@ -242,10 +241,10 @@ def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> Non
     folder = _cohort(tmp_path, "P", ("a", "b"))
     real = batch._worker_build
 
-    def interrupt_on_b(index: int):
-        if batch._JOB["rows"][index].label == "b.yaml":
+    def interrupt_on_b(task: batch.Task):
+        if task.label == "b.yaml":
             raise KeyboardInterrupt
-        return real(index)
+        return real(task)
 
     monkeypatch.setattr(batch, "_worker_build", interrupt_on_b)
     out = tmp_path / "out"
