@@ -616,3 +616,39 @@ def test_checklist_marks_the_items_the_pack_drafts(both: Built) -> None:
             if "drafted in this pack" in run.text
         ]
         assert len(marks) == drafted and all(run.bold for run in marks), f"{route}: {len(marks)} of {drafted}"
+
+
+def _page_images(pdf: bytes, tmp: Path, name: str) -> list[bytes]:
+    (tmp / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(tmp / f"{name}.pdf"), str(tmp / name)], check=True)
+    from PIL import Image
+
+    return [Image.open(p).convert("RGB").tobytes() for p in sorted(tmp.glob(f"{name}-*.png"))]
+
+
+def test_our_user_agent_stylesheet_renders_like_weasyprints_own(tmp_path: Path, monkeypatch) -> None:
+    """templates/layout/ua.css keeps WeasyPrint's user-agent rules for our markup only (it is faster): every
+    document of both routes, and the pack folios, must come out pixel for pixel as with WeasyPrint's full sheet."""
+    import weasyprint
+
+    import generator.render.pdf as pdf_module
+    from generator.api import check_file
+    from generator.compose import compose
+    from generator.pack import default_renderers
+
+    result = check_file(SAMPLES / "x1-fudan.yaml", TODAY)
+    comp = compose(result, routes=["s2", "x1"], languages=["en", "zh"], placement_dir=SAMPLES, allow_blanks=True)
+    renderer = default_renderers().pdf(comp.logo)
+    pages = [comp.summary, *comp.routes["s2"], *comp.routes["x1"]]
+
+    def everything() -> list[list[bytes]]:
+        pdfs = [renderer.write(renderer.render(page.html, page.id)) for page in pages]
+        pdfs.append(pdf_module.folios(renderer, ["Summary", "Checklist"]))
+        mark = "full" if pdf_module._html_class() is weasyprint.HTML else "ours"
+        return [_page_images(pdf, tmp_path, f"{mark}-{n}") for n, pdf in enumerate(pdfs)]
+
+    ours = everything()
+    monkeypatch.setattr(pdf_module, "_html_class", lambda: weasyprint.HTML)
+    full = everything()
+    names = [f"{page.route}/{page.id}" for page in pages] + ["folios"]
+    assert [name for name, a, b in zip(names, ours, full, strict=True) if a != b] == []

@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.errors import RenderError
 from generator.render.html import css
+from generator.resources import template_path
 
 PDF_VARIANT = "pdf/a-3b"
 # pypdf reads WeasyPrint's xref streams with a harmless "object count exceeds trailer size" warning
@@ -47,6 +48,22 @@ def _fetcher(allowed: dict[str, Path]) -> Any:
     return OnlyAllowed(fail_on_errors=True)
 
 
+@functools.cache
+def _html_class() -> Any:
+    """WeasyPrint's HTML with the user-agent stylesheet of templates/layout/ua.css: the rules of WeasyPrint's
+    own for the markup our templates produce, without those for forms, frames and attributes they never use
+    (the layout of a pack 0.71 -> 0.55 s). Overriding _ua_stylesheets is how WeasyPrint's own tests swap it."""
+    from weasyprint import CSS, HTML
+
+    ua = CSS(string=template_path("layout", "ua.css").read_text(encoding="utf-8"))
+
+    class DocumentHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [ua]
+
+    return DocumentHTML
+
+
 class PdfRenderer:
     """Holds the font configuration and the parsed stylesheet, shared by every document it renders.
 
@@ -63,13 +80,11 @@ class PdfRenderer:
         self.fetcher = _fetcher({p.resolve().as_uri(): p for p in allowed})
 
     def render(self, html: str, name: str, *, plain: bool = False) -> Any:
-        from weasyprint import HTML
-
         handler = _Collect()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
-            document = HTML(string=html, base_url="file:///internpack/", url_fetcher=self.fetcher).render(
+            document = _html_class()(string=html, base_url="file:///internpack/", url_fetcher=self.fetcher).render(
                 stylesheets=[] if plain else [self.stylesheet], font_config=self.font_config
             )
         finally:
