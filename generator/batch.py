@@ -107,9 +107,13 @@ def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, t
         rows.append(row)
         try:
             row.result = check_source(source, today)
-            routes_to_build(row.result, _row_options(opts, row.result).route)
-        except InputError as exc:
+        except InputError as exc:  # its lines name the file and line, or the sheet row and column
             row.status, row.errors = "refused", exc.lines()
+            continue
+        try:
+            routes_to_build(row.result, _row_options(opts, row.result).route)
+        except InputError as exc:  # about the placement as a whole: say which one
+            row.status, row.errors = "refused", [f"{row.label}: {line}" for line in exc.lines()]
     # folders: the slug, with a suffix from the student's own data when two rows share it
     valid = [r for r in rows if r.result is not None and r.status == "pending"]
     slugs = Counter(slug_of(r.result) for r in valid if r.result)

@@ -190,6 +190,16 @@ def test_folder_cohort_and_cli_exit_status(tmp_path: Path) -> None:
     assert report["routes"]["s2"]["verdict"] == "eligible"
 
 
+def test_a_row_with_no_route_is_refused_by_name(tmp_path: Path) -> None:
+    """A refusal about the placement as a whole (no route to build) names the row it is about."""
+    folder = tmp_path / "placements"
+    folder.mkdir()
+    shutil.copy(REPO / "samples" / "no-route.yaml", folder / "nowhere.yaml")
+    result = _cli(["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "docx", "--today", TODAY, "-j", "1"])
+    assert result.exit_code == 2, result.output
+    assert "Error: nowhere.yaml: no route is recommended" in result.output, result.output
+
+
 def test_init_cohort_sheets_are_accepted(tmp_path: Path) -> None:
     for name in ("c.csv", "c.xlsx"):
         result = _cli(["init", "--cohort", str(tmp_path / name)])
