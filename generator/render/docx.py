@@ -250,9 +250,10 @@ class _Writer:
             table.autofit = False
             for col, mm in zip(table.columns, widths, strict=True):
                 col.width = Mm(mm)
+        grid = [int(col.w) for col in table._tbl.tblGrid.gridCol_lst]
         for tr in rows:
             cells = [c for c in tr if isinstance(c.tag, str)]
-            row = table.add_row().cells
+            row = _add_row(table, grid)
             for n, cell_el in enumerate(cells):
                 cell = row[n]
                 first = cell.paragraphs[0]
@@ -275,10 +276,6 @@ class _Writer:
                 else:
                     self.inline(first, cell_el, {"bold": True} if cell_el.tag == "th" else {})
                     _trim(first)
-                if widths:
-                    from docx.shared import Mm
-
-                    cell.width = Mm(widths[n])
                 if cell_el.tag == "th":
                     _shade(cell, "E8EDF3")
                 for para in cell.paragraphs:
@@ -333,6 +330,30 @@ def _column_widths(el: Any, cls: set[str], count: int) -> list[float] | None:
     if "sign" in cls and count:
         return [TEXT_WIDTH / count] * count
     return None
+
+
+def _add_row(table: Any, grid: list[int]) -> list[Any]:
+    """A new last row of empty cells as wide as the table's grid columns (EMU), built as XML: python-docx's
+    add_row().cells re-reads the whole table grid for every row."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.table import _Cell
+
+    tr = OxmlElement("w:tr")
+    cells = []
+    for width in grid:
+        tc = OxmlElement("w:tc")
+        pr = OxmlElement("w:tcPr")
+        w = OxmlElement("w:tcW")
+        w.set(qn("w:type"), "dxa")
+        w.set(qn("w:w"), str(round(width / 635)))  # EMU -> twentieths of a point
+        pr.append(w)
+        tc.append(pr)
+        tc.append(OxmlElement("w:p"))
+        tr.append(tc)
+        cells.append(_Cell(tc, table))
+    table._tbl.append(tr)
+    return cells
 
 
 def _trim(p: Any) -> None:
