@@ -342,7 +342,7 @@ def _add_row(table: Any, grid: list[int]) -> list[Any]:
     tr = OxmlElement("w:tr")
     cells = []
     for width in grid:
-        tc = OxmlElement("w:tc")
+        tc: Any = OxmlElement("w:tc")  # a CT_Tc (python-docx registers its element classes)
         pr = OxmlElement("w:tcPr")
         w = OxmlElement("w:tcW")
         w.set(qn("w:type"), "dxa")
