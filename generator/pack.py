@@ -112,13 +112,13 @@ def render_files(
     merges its own pack.pdf from those pages) while this process writes the DOCX files."""
     work = [(route, n == 0) for n, route in enumerate(routes)]
     files: dict[str, bytes] = {}
+    warm_up(renderers, opts, comp.logo)  # before any fork: the children share what it set up
     if jobs > 1 and "pdf" in opts.formats and _can_fork():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         global _FORK_JOB, _FORK_RENDERERS
         _FORK_JOB, _FORK_RENDERERS = (comp, result, opts), renderers
-        warm_up(renderers, opts, comp.logo)
         try:
             with ProcessPoolExecutor(
                 max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("fork")
@@ -131,7 +131,6 @@ def render_files(
         finally:
             _FORK_JOB, _FORK_RENDERERS = None, None
     else:
-        warm_up(renderers, opts, comp.logo)
         for route, first in work:
             files.update(_docx_files(comp, result, opts, route))
             files.update(_pdf_files(comp, result, opts, route, first, renderers))
