@@ -472,7 +472,6 @@ def _xlsx(data: list[dict[str, str]], day: str) -> bytes:
 
 def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
     from generator.render.html import render_page
-    from generator.render.pdf import PdfRenderer
 
     counts = Counter(d["status"] for d in data)
     verdicts = {route: Counter(d[f"{route}_verdict"] for d in data if d[f"{route}_verdict"]) for route in ("s2", "x1")}
@@ -494,5 +493,6 @@ def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
             "footer_ref": f"{cohort.name} · {day}",
         },
     )
-    renderer = PdfRenderer()
-    return renderer.write(renderer.render(html, "cohort summary"))
+    renderer = default_renderers().pdf(None)  # the one this process may already have set up for its packs
+    pdf: bytes = renderer.write(renderer.render(html, "cohort summary"))
+    return pdf
