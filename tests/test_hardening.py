@@ -158,6 +158,14 @@ def test_full_disk_reports_and_leaves_nothing(tmp_path: Path, monkeypatch) -> No
     assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
 
 
+def _batch_docx(folder: Path, out: Path, *, jobs: int):
+    """`internpack batch FOLDER` into OUT, S2 route, DOCX only (the quickest packs)."""
+    return CliRunner().invoke(
+        cli,
+        ["batch", str(folder), "-o", str(out), "--format", "docx", "--route", "s2", "-j", str(jobs), "--today", TODAY],
+    )
+
+
 def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path, monkeypatch) -> None:
     import generator.batch as batch
 
@@ -165,15 +173,13 @@ def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path
     real = batch._worker_build
 
     def dies_on_b(task: batch.Task):
-        if task.label.endswith("b.yaml"):
+        if task.label == "b.yaml":
             os._exit(9)  # the worker process dies as if killed
         return real(task)
 
     monkeypatch.setattr(batch, "_worker_build", dies_on_b)
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["batch", str(folder), "-o", str(out), "--format", "docx", "--route", "s2", "-j", "2", "--today", TODAY]
-    )
+    result = _batch_docx(folder, out, jobs=2)
     assert result.exit_code == 1, result.output
     assert "b.yaml: the worker process building it died" in result.output
     built = sorted(p.name for p in out.iterdir() if p.is_dir())
@@ -248,9 +254,7 @@ def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> Non
 
     monkeypatch.setattr(batch, "_worker_build", interrupt_on_b)
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["batch", str(folder), "-o", str(out), "--format", "docx", "--route", "s2", "-j", "1", "--today", TODAY]
-    )
+    result = _batch_docx(folder, out, jobs=1)
     assert result.exit_code == 130, result.output
     assert "Interrupted" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["pa-lotte-marie-2027-03-01"], "only the finished pack stays"
