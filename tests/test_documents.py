@@ -407,6 +407,29 @@ def test_docx_styles_name_an_east_asian_font(both: Built) -> None:
         assert any("CJK" in f or f in chinese_fonts for f in east), f"{path.name}: w:eastAsia fonts {east}"
 
 
+def test_docx_uses_only_styles_it_defines(both: Built) -> None:
+    """base.docx keeps only the styles the renderer applies (make_template.py trims the rest): a style
+    the body, the footer or a kept style refers to but styles.xml lacks would silently fall back to Normal
+    in Word (no validator reports it)."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    refs = ("pStyle", "rStyle", "tblStyle", "basedOn", "link", "next")
+    for path in sorted(both.folder.rglob("*.docx")):
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            parts = [etree.fromstring(zf.read(n)) for n in names if n.startswith("word/") and n.endswith(".xml")]
+        assert "word/stylesWithEffects.xml" not in names, path.name
+        styles = next(p for p in parts if p.tag == f"{w}styles")
+        defined = {s.get(f"{w}styleId") for s in styles.iter(f"{w}style")}
+        used = {str(el.get(f"{w}val")) for part in parts for ref in refs for el in part.iter(f"{w}{ref}")}
+        assert used, path.name
+        assert used <= defined, f"{path.name}: styles used but not defined: {sorted(used - defined)}"
+        assert len(defined) < 30, f"{path.name}: {len(defined)} styles: base.docx is not trimmed"
+
+
 def test_docx_text_holds_the_data_and_no_template_syntax(both: Built) -> None:
     import zipfile
 

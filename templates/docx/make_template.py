@@ -1,5 +1,7 @@
 """Regenerate templates/docx/base.docx: page setup, styles (with the East Asian font), the footer with
-page fields, and the one docxtpl tag `{{p body }}` the renderer fills. Run it after changing this file:
+page fields, and the one docxtpl tag `{{p body }}` the renderer fills. It keeps only the styles the renderer
+uses and drops the parts of python-docx's default template that no letter needs. Run it after changing
+this file:
 
     .venv/bin/python templates/docx/make_template.py
 """
@@ -21,6 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from generator import fonts  # noqa: E402
 
 OUT = Path(__file__).with_name("base.docx")
+# the styles generator/render/docx.py applies, by style id (their basedOn/link/next styles are kept too)
+USED_STYLES = {"Normal", "Title", "Heading1", "Heading2", "Heading3", "ListBullet", "ListNumber", "Small", "TableGrid"}
+USED_STYLES |= {"Footer", "Header"}  # the section's footer (and Word's pair for it)
+# python-docx's default template carries 165 styles (100 of them table styles) in styles.xml and again in
+# Word 2010's stylesWithEffects.xml (0.8 MB per DOCX before compression): each letter parsed, wrote and
+# compressed them for nothing. Also dropped: the template's bibliography item and its blank-page thumbnail.
+DROPPED_PARTS = ("stylesWithEffects", "customXml", "thumbnail")
 
 
 def set_fonts(style_or_rpr_owner, size: float | None = None) -> None:
@@ -53,6 +62,35 @@ def field(paragraph, instr: str) -> None:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
             run._r.append(el)
+
+
+def trim(doc) -> None:
+    """Keep the styles in USED_STYLES, the defaults, those the list numbering names and what they refer to;
+    drop DROPPED_PARTS."""
+    root = doc.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in root.findall(qn("w:style"))}
+    keep: set[str] = set()
+    numbering = doc.part.numbering_part.element  # its list levels name paragraph styles too
+    todo = [*USED_STYLES, *(i for i, s in by_id.items() if s.get(qn("w:default")) == "1")]
+    todo += [el.get(qn("w:val")) for el in numbering.iter(qn("w:pStyle"))]
+    while todo:
+        style_id = todo.pop()
+        if style_id in keep or style_id not in by_id:
+            continue
+        keep.add(style_id)
+        for ref in ("w:basedOn", "w:link", "w:next"):
+            el = by_id[style_id].find(qn(ref))
+            if el is not None:
+                todo.append(el.get(qn("w:val")))
+    missing = USED_STYLES - by_id.keys()
+    assert not missing, f"styles the renderer uses are missing: {missing}"
+    for style_id, el in by_id.items():
+        if style_id not in keep:
+            root.remove(el)
+    for owner in (doc.part, doc.part.package):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in DROPPED_PARTS:
+                del owner.rels[rid]
 
 
 def main() -> None:
@@ -112,6 +150,7 @@ def main() -> None:
     props.created = props.modified = datetime(2026, 1, 1)
     props.last_modified_by = "internpack"
     props.revision = 1
+    trim(doc)
     doc.save(str(OUT))
     print(f"wrote {OUT}")
 
