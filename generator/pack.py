@@ -223,7 +223,7 @@ def _pdf_files(
     """The route's PDFs (and its calendar). Each document is laid out once; the pages are merged and
     painted once into the pack (WeasyPrint, PDF/A, shared fonts); the separate PDFs are cut from it and
     the pack-wide folios drawn over it."""
-    from generator.render.pdf import folios, overlay_folios, split
+    from generator.render.pdf import folios, overlay_folios, read, split
 
     a = result.assessment
     files: dict[str, bytes] = {
@@ -252,8 +252,9 @@ def _pdf_files(
             targets.append(name)
         labels += [page.title.split(" — ")[0]] * len(doc.pages)
         first += len(doc.pages)
-    files.update(zip(targets, split(plain, parts), strict=True))
-    files[f"{route}/pack.pdf"] = overlay_folios(plain, folios(pdf, labels))
+    reader = read(plain)
+    files.update(zip(targets, split(plain, parts, reader), strict=True))
+    files[f"{route}/pack.pdf"] = overlay_folios(plain, folios(pdf, labels), reader)
     return files
 
 

@@ -143,6 +143,14 @@ def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
 
     Latin text only (the labels are the titles' English part): the stamps then embed a small subset of the
     Latin font and not a second subset of the CJK one (-30 ms and -60 KB per pack)."""
+    return _folios(renderer, tuple(labels))
+
+
+@functools.lru_cache(maxsize=16)
+def _folios(renderer: PdfRenderer, labels: tuple[str, ...]) -> bytes:
+    """The folios depend only on the page labels, which repeat from pack to pack: the packs of one route in
+    a cohort mostly have the same documents with the same page counts (the 100 packs of bench_batch.py
+    have two such structures), so a batch worker lays them out once per structure, not once per pack."""
     from markupsafe import escape
 
     total = len(labels)
@@ -165,13 +173,21 @@ def _identifier(*parts: bytes) -> Any:
     return ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
 
 
-def overlay_folios(pack: bytes, stamps: bytes) -> bytes:
+def read(pdf: bytes) -> Any:
+    """A pypdf reader of a written PDF, for split() and overlay_folios() to share (it is parsed once)."""
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(pdf))
+
+
+def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
     """The pack with each stamp page drawn over the matching page as a form XObject: the pages' own
-    compressed content is left untouched, and the catalog (PDF/A metadata, outline) is kept."""
+    compressed content is left untouched, and the catalog (PDF/A metadata, outline) is kept. ``reader``:
+    the pack already parsed by read(), if there is one."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pack)))
+    writer = PdfWriter(clone_from=reader or read(pack))
     stamp_pages = PdfReader(io.BytesIO(stamps)).pages
     before = writer._add_object(_content(b"q\n"))
     for n, (page, stamp) in enumerate(zip(writer.pages, stamp_pages, strict=True), 1):
@@ -204,14 +220,15 @@ def _content(data: bytes) -> Any:
     return stream
 
 
-def split(pack: bytes, parts: list[tuple[int, int, Any, str]]) -> list[bytes]:
+def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = None) -> list[bytes]:
     """Separate PDF/A files cut from the written pack, one per (first page, page count, metadata, bookmark):
     every page is painted once, for the pack, and the separate files share its font subsets. Each file gets
-    its own title, XMP metadata, outline entry and content-derived identifier."""
-    from pypdf import PdfReader, PdfWriter
+    its own title, XMP metadata, outline entry and content-derived identifier. ``reader``: the pack
+    already parsed by read(), if there is one."""
+    from pypdf import PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
-    reader = PdfReader(io.BytesIO(pack))
+    reader = reader or read(pack)
     root: Any = reader.trailer["/Root"]
     info: Any = reader.metadata or {}
     out = []
