@@ -143,6 +143,17 @@ def test_cohort_summary_files_and_formula_injection(csv_batch) -> None:
     assert "refused" in text and "built" in text
 
 
+def test_cohort_pdf_from_a_worker_is_the_same_as_from_the_parent(tmp_path: Path) -> None:
+    """With --jobs > 1 a warm worker lays out cohort.pdf; it must be byte for byte the one made in-process."""
+    header, rows = _rows()
+    sheet = write_csv(tmp_path / "cohort.csv", header, rows[:2])
+    pooled = run_batch(sheet, tmp_path / "pooled", DOCX_ONLY, jobs=2, today=TODAY, progress=_quiet)
+    alone = run_batch(sheet, tmp_path / "alone", DOCX_ONLY, jobs=1, today=TODAY, progress=_quiet)
+    assert pooled.summary_files == alone.summary_files == ["cohort.csv", "cohort.xlsx", "cohort.pdf"]
+    for name in pooled.summary_files:
+        assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+
+
 def test_neutralise() -> None:
     assert [neutralise(v) for v in ("=1+1", "+1", "-2", "@x", "\tx", "ok", "")] == [
         "'=1+1",
