@@ -159,10 +159,10 @@ def warm_up(renderers: Renderers, opts: BuildOptions, logo: Path | None = None) 
 @functools.cache
 def _settle_heap() -> None:
     """Once per process, after the heavy imports: freeze what exists (the cyclic collector stops scanning
-    the libraries' objects, and forked workers leave those pages shared) and collect young objects less
-    often. Laying out a pack allocates some 10^5 short-lived objects; with the default threshold (700)
-    the collector ran hundreds of times per pack. Measured: one pack in a warm process 1.70 -> 1.50 s,
-    40 packs with --jobs 2 39.4 -> 35.4 s (a threshold of 10 000 was no faster and raised peak RSS)."""
+    the libraries' objects, and forked workers leave those pages shared), and collect young objects less
+    often in what runs outside the rendering (reading and checking a cohort's rows, composing): with the
+    default threshold (700) the collector ran hundreds of times per pack, before rendering went without it
+    (_collected_once). Measured then: one pack in a warm process 1.70 -> 1.50 s."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(2000, 10, 10)
