@@ -404,7 +404,7 @@ def neutralise(value: str) -> str:
 
 def write_summary(rows: list[Row], out: Path, cohort: Path, day: str, pool: Any = None) -> list[str]:
     """cohort.csv, cohort.xlsx and cohort.pdf in OUT. With a pool, a worker (which has WeasyPrint set up
-    already) lays out cohort.pdf while this process writes the sheets: 1.1 -> 0.3 s after the last pack."""
+    already) lays out cohort.pdf while this process writes the sheets: 1.1 -> 0.45 s after the last pack."""
     data = summary_rows(rows)
     pending = _submit(pool, _pdf, data, cohort, day)
     files: dict[str, bytes] = {}
