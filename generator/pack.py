@@ -166,6 +166,23 @@ def _settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(2000, 10, 10)
+    _keep_large_blocks()
+
+
+def _keep_large_blocks() -> None:
+    """glibc only: serve blocks up to 32 MiB from the heap and keep freed memory there (up to 128 MiB)
+    instead of mapping and unmapping it each time. WeasyPrint copies each font file it embeds (20 MB for
+    the CJK one) every time it writes a PDF; those pages were faulted in afresh for every pack. Measured
+    over ten packs: 25 000 -> 14 600 page faults and 1.12 -> 1.08 s per pack, the same peak memory."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):  # not glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)  # glibc's upper limit for it on 64-bit systems
+    mallopt(m_trim_threshold, 128 << 20)
 
 
 @contextlib.contextmanager
