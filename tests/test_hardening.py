@@ -184,7 +184,7 @@ def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path
     assert "b.yaml: the worker process building it died" in result.output
     built = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert built == ["peetersa-lotte-marie-2027-03-01", "peetersc-lotte-marie-2027-03-01"], built
-    assert (out / "cohort.pdf").is_file()  # laid out in this process: the workers' pool is broken
+    assert (out / "cohort.pdf").is_file()
     assert not leftovers(out)
 
 
