@@ -542,3 +542,20 @@ def test_documents_yaml_lists_the_letters_of_the_layout() -> None:
     docs = yaml.safe_load((REPO / "templates" / "documents.yaml").read_text(encoding="utf-8"))["documents"]
     assert {d for d, v in docs.items() if "s2" in v["routes"]} == set(LETTERS)
     assert {d for d, v in docs.items() if "x1" in v["routes"]} == {*LETTERS, "university_approval_request"}
+
+
+def test_the_collector_is_back_on_after_a_build_even_a_failed_one(tmp_path: Path, monkeypatch) -> None:
+    """A pack renders with the cyclic garbage collector off (pack._collected_once); whatever happens, it must be
+    on again afterwards, or a long batch or an embedding program would never collect again."""
+    import gc
+
+    def fails(*args: Any, **kwargs: Any) -> Any:
+        assert not gc.isenabled(), "rendering should run without the collector"
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(generator.pack, "render_files", fails)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        build_file(SAMPLES / "s2-shanghai.yaml", tmp_path / "out", route="s2", today="2026-12-01")
+    assert gc.isenabled()
+    assert not (tmp_path / "out" / "peeters-lotte-marie-2027-03-01").exists()
