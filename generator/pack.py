@@ -189,8 +189,8 @@ def _keep_large_blocks() -> None:
 def _collected_once() -> Iterator[None]:
     """No automatic cyclic garbage collection while a pack renders; one collection of the young generations
     when it is done. Rendering allocates ~10^6 objects, few of them in cycles: the collector ran ~45 times
-    per pack and went through older survivors again and again, ~100 ms of a 1.2 s pack. Collecting once at
-    the end took 35-45 ms, and peak memory was lower too (a pack's garbage no longer got promoted to the
+    per pack and went through older survivors again and again, 80-105 ms of a 1.2 s pack. Collecting once at
+    the end took 35-70 ms, and peak memory was lower too (a pack's garbage no longer got promoted to the
     old generation, which is only collected now and then): 232 -> 222 MiB after ten packs."""
     enabled = gc.isenabled()
     gc.disable()
