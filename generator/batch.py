@@ -19,7 +19,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +67,12 @@ def _label(source: Source) -> str:
     return f"{name} row {source.row}" if source.row is not None else name
 
 
-def _row_options(opts: BuildOptions, result: CheckResult, *, force: bool = False) -> BuildOptions:
+def _row_options(opts: BuildOptions, result: CheckResult) -> BuildOptions:
     """The batch options, with the row's own route and languages where the command gave none."""
     return BuildOptions(
         route=opts.route or result.placement.route,
         languages=opts.languages or tuple(result.placement.languages),
         formats=opts.formats,
-        force=force,
         allow_blanks=opts.allow_blanks,
     )
 
@@ -261,7 +260,7 @@ def run_batch(
                     row.label,
                     row.result,
                     row.folder,
-                    _row_options(opts, row.result, force=True),
+                    replace(row_opts, force=True),
                     out,
                     (base if base.is_dir() else base.parent).resolve(),
                 )
