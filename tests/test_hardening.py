@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -166,18 +167,30 @@ def _batch_docx(folder: Path, out: Path, *, jobs: int):
     )
 
 
-def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path, monkeypatch) -> None:
+def _worker_fails_on(label: str, fail: Callable[[], object], monkeypatch) -> None:
+    """Batch workers call ``fail()`` instead of building the row ``label``; the other rows build."""
     import generator.batch as batch
 
-    folder = _cohort(tmp_path, "Peeters", ("a", "b", "c"))
     real = batch._worker_build
 
-    def dies_on_b(task: batch.Task):
-        if task.label == "b.yaml":
-            os._exit(9)  # the worker process dies as if killed
+    def worker(task: batch.Task):
+        if task.label == label:
+            fail()
         return real(task)
 
-    monkeypatch.setattr(batch, "_worker_build", dies_on_b)
+    monkeypatch.setattr(batch, "_worker_build", worker)
+
+
+def _raise(exc: type[BaseException]) -> Callable[[], None]:
+    def go() -> None:
+        raise exc
+
+    return go
+
+
+def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path, monkeypatch) -> None:
+    folder = _cohort(tmp_path, "Peeters", ("a", "b", "c"))
+    _worker_fails_on("b.yaml", lambda: os._exit(9), monkeypatch)  # the worker process dies as if killed
     out = tmp_path / "out"
     result = _batch_docx(folder, out, jobs=2)
     assert result.exit_code == 1, result.output
@@ -243,17 +256,8 @@ def test_sandbox_blocks_python_internals() -> None:
 
 
 def test_ctrl_c_during_a_batch_stops_cleanly(tmp_path: Path, monkeypatch) -> None:
-    import generator.batch as batch
-
     folder = _cohort(tmp_path, "P", ("a", "b"))
-    real = batch._worker_build
-
-    def interrupt_on_b(task: batch.Task):
-        if task.label == "b.yaml":
-            raise KeyboardInterrupt
-        return real(task)
-
-    monkeypatch.setattr(batch, "_worker_build", interrupt_on_b)
+    _worker_fails_on("b.yaml", _raise(KeyboardInterrupt), monkeypatch)
     out = tmp_path / "out"
     result = _batch_docx(folder, out, jobs=1)
     assert result.exit_code == 130, result.output
