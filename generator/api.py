@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import loader
 from generator.clock import reference_date
-from generator.model import Placement
-from generator.rules.data import Rules, load_rules
-from generator.rules.engine import Assessment, assess
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    placement: Placement
-    source: loader.Source
-    rules: Rules
-    assessment: Assessment
-
-    @property
-    def report(self) -> dict[str, Any]:
-        from generator.report import report_dict
-
-        return report_dict(self.assessment, self.placement, self.source)
-
-    def text(self) -> str:
-        from generator.report import render_text
-
-        return render_text(self.assessment, self.placement, self.rules, self.source)
-
-
-def check_source(source: loader.Source, today: str | None = None) -> CheckResult:
-    day = reference_date(today)
-    placement = loader.validate(source)
-    rules = load_rules()
-    return CheckResult(placement, source, rules, assess(placement, rules, day))
+from generator.process import warm_up as warm_up  # the one warm-up every face uses
+from generator.result import CheckResult as CheckResult
+from generator.result import check_source as check_source
 
 
 def check_file(path: Path, today: str | None = None) -> CheckResult:

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.api import CheckResult, check_source
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
-from generator.pack import BuildOptions, build, default_renderers, manifest_inputs, routes_to_build, warm_up
+from generator.pack import BuildOptions, build, manifest_inputs, routes_to_build
+from generator.process import default_renderers, warm_up
+from generator.result import CheckResult, check_source
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _worker_build(task: Task) -> tuple[int, str, list[str], float]:
     started = time.perf_counter()
     renderers = default_renderers()
     try:
-        warm_up(renderers, task.opts)  # the first task of a process imports and sets up; later ones reuse it
+        warm_up(renderers, task.opts.formats)  # the first task of a process imports and sets up; later ones reuse it
         build(
             task.result,
             task.out,

@@ -13,11 +13,11 @@ from typing import Any
 from markupsafe import Markup
 
 from generator import __version__, loader
-from generator.api import CheckResult
 from generator.context import Bi, Record, build_context, day, recording, stop_recording, term
 from generator.documents import doc_entry, letters_for, render_content
 from generator.errors import InputError, Problem
 from generator.render.html import render_page, timeline
+from generator.result import CheckResult
 
 DISCLAIMER = Bi(
     "Drafts prepared with internpack from the placement file. Not legal advice: immigration practice "

@@ -3,25 +3,22 @@ then rename it into place. A failed build leaves nothing behind; an existing pac
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.api import CheckResult
 from generator.calendar import deadlines_ics
 from generator.compose import Composition, compose
 from generator.errors import InputError, InternpackError
+from generator.process import Renderers, can_fork, collected_once, default_renderers, in_forked_processes, warm_up
+from generator.result import CheckResult
 
 FORMATS = ("docx", "pdf")
 
@@ -76,30 +73,6 @@ def routes_to_build(result: CheckResult, route: str) -> list[str]:
     return [a.recommended_route]
 
 
-class Renderers:
-    """The heavy renderers, created once per process (batch workers reuse them across packs)."""
-
-    def __init__(self) -> None:
-        self._pdf: dict[Path | None, Any] = {}
-
-    def pdf(self, logo: Path | None) -> Any:
-        from generator.render.pdf import PdfRenderer
-
-        if logo not in self._pdf:
-            self._pdf[logo] = PdfRenderer([logo] if logo else [])
-        return self._pdf[logo]
-
-
-_DEFAULT_RENDERERS: Renderers | None = None
-
-
-def default_renderers() -> Renderers:
-    global _DEFAULT_RENDERERS
-    if _DEFAULT_RENDERERS is None:
-        _DEFAULT_RENDERERS = Renderers()
-    return _DEFAULT_RENDERERS
-
-
 def render_files(
     comp: Composition,
     result: CheckResult,
@@ -114,105 +87,23 @@ def render_files(
     merges its own pack.pdf from those pages) while this process writes the DOCX files."""
     work = [(route, n == 0) for n, route in enumerate(routes)]
     files: dict[str, bytes] = {}
-    warm_up(renderers, opts, comp.logo)  # before any fork: the children share what it set up
-    if jobs > 1 and "pdf" in opts.formats and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    warm_up(renderers, opts.formats, comp.logo)  # before any fork: the children share what it set up
+    if jobs > 1 and "pdf" in opts.formats and can_fork():
 
-        global _FORK_JOB, _FORK_RENDERERS
-        _FORK_JOB, _FORK_RENDERERS = (comp, result, opts), renderers
-        try:
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, len(work)), mp_context=multiprocessing.get_context("fork")
-            ) as pool:
-                futures = [pool.submit(_forked_route, w) for w in work]
-                for route in routes:
-                    files.update(_docx_files(comp, result, opts, route))
-                for future in futures:
-                    files.update(future.result())
-        finally:
-            _FORK_JOB, _FORK_RENDERERS = None, None
+        def pdfs(w: tuple[str, bool]) -> dict[str, bytes]:
+            return _pdf_files(comp, result, opts, w[0], w[1], renderers)
+
+        def docx() -> None:
+            for route in routes:
+                files.update(_docx_files(comp, result, opts, route))
+
+        for route_pdfs in in_forked_processes(pdfs, work, jobs, meanwhile=docx):
+            files.update(route_pdfs)
     else:
         for route, first in work:
             files.update(_docx_files(comp, result, opts, route))
             files.update(_pdf_files(comp, result, opts, route, first, renderers))
     return files
-
-
-_FORK_JOB: tuple[Composition, CheckResult, BuildOptions] | None = None
-_FORK_RENDERERS: Renderers | None = None
-
-
-def warm_up(renderers: Renderers, opts: BuildOptions, logo: Path | None = None) -> None:
-    """Import the heavy libraries and set the renderers up once (before a fork: the children share it)."""
-    if "pdf" in opts.formats:
-        renderers.pdf(logo)
-        import pypdf  # noqa: F401
-    if "docx" in opts.formats:
-        import docxtpl  # noqa: F401
-        import lxml.html  # noqa: F401
-
-        import generator.render.docx  # noqa: F401
-    _settle_heap()
-
-
-@functools.cache
-def _settle_heap() -> None:
-    """Once per process, after the heavy imports: freeze what exists (the cyclic collector stops scanning
-    the libraries' objects, and forked workers leave those pages shared), and collect young objects less
-    often in what runs outside the rendering (reading and checking a cohort's rows, composing): with the
-    default threshold (700) the collector ran hundreds of times per pack, before rendering went without it
-    (_collected_once). Measured then: one pack in a warm process 1.70 -> 1.50 s."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(2000, 10, 10)
-    _keep_large_blocks()
-
-
-def _keep_large_blocks() -> None:
-    """glibc only: serve blocks up to 32 MiB from the heap and keep freed memory there (up to 128 MiB)
-    instead of mapping and unmapping it each time. WeasyPrint copies each font file it embeds (20 MB for
-    the CJK one) every time it writes a PDF; those pages were faulted in afresh for every pack. Measured
-    over ten packs: 25 000 -> 14 600 page faults and 1.12 -> 1.08 s per pack, the same peak memory."""
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):  # not glibc
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
-    mallopt(m_mmap_threshold, 32 << 20)  # glibc's upper limit for it on 64-bit systems
-    mallopt(m_trim_threshold, 128 << 20)
-
-
-@contextlib.contextmanager
-def _collected_once() -> Iterator[None]:
-    """No automatic cyclic garbage collection while a pack renders; one collection of the young generations
-    when it is done. Rendering allocates ~10^6 objects, few of them in cycles: the collector ran ~45 times
-    per pack and went through older survivors again and again, 80-105 ms of a 1.2 s pack. Collecting once at
-    the end took 35-70 ms, and peak memory was lower too (a pack's garbage no longer got promoted to the
-    old generation, which is only collected now and then): 232 -> 222 MiB after ten packs."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.collect(1)
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    import threading
-
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _forked_route(work: tuple[str, bool]) -> dict[str, bytes]:
-    assert _FORK_JOB is not None
-    comp, result, opts = _FORK_JOB
-    return _pdf_files(comp, result, opts, work[0], work[1], _FORK_RENDERERS or default_renderers())
 
 
 def _docx_files(comp: Composition, result: CheckResult, opts: BuildOptions, route: str) -> dict[str, bytes]:
@@ -333,7 +224,7 @@ def build(
     report = report_dict(result.assessment, result.placement, result.source)
     report["blanks"] = comp.blanks
     report["untranslated"] = comp.untranslated
-    with _collected_once():
+    with collected_once():
         files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
     files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
     files["manifest.json"] = (
@@ -420,4 +311,4 @@ def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:
             zf.writestr(info, path.read_bytes())
 
 
-__all__ = ["BuildOptions", "BuildResult", "build"]
+__all__ = ["BuildOptions", "BuildResult", "Renderers", "build", "default_renderers", "warm_up"]

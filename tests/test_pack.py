@@ -545,7 +545,7 @@ def test_documents_yaml_lists_the_letters_of_the_layout() -> None:
 
 
 def test_the_collector_is_back_on_after_a_build_even_a_failed_one(tmp_path: Path, monkeypatch) -> None:
-    """A pack renders with the cyclic garbage collector off (pack._collected_once); whatever happens, it must be
+    """A pack renders with the cyclic garbage collector off (process.collected_once); whatever happens, it must be
     on again afterwards, or a long batch or an embedding program would never collect again."""
     import gc
 
