@@ -207,6 +207,13 @@ def compose(
             token = recording(record)
             try:
                 lctx["parts"] = [{"lang": lang, "html": Markup(render_content(spec.id, lang, lctx))} for lang in langs]  # noqa: S704
+                # one signature-and-seal block per document, after the last language (see letters/README.md)
+                lctx["signoff"] = Markup(render_content(spec.id, "sign", {**lctx, "sign_langs": langs}))  # noqa: S704
+                lctx["annex"] = (
+                    Markup(render_content(spec.id, "annex", {**lctx, "sign_langs": langs}))  # noqa: S704
+                    if spec.annex
+                    else None
+                )
             finally:
                 stop_recording(token)
             title = lctx["doc"]["title"]

@@ -341,6 +341,9 @@ def build_context(
                 "internship.workplace_address",
             ),
             "pay_kind": i.pay.kind or "none",
+            # what the letters may state about pay (issue 10): an allowance, or that nothing is paid; a salary is
+            # never asserted to an authority (S2 salary is unconfirmed, the X1 annotation is unpaid)
+            "pay_letter": {"allowance": "allowance", "salary": "unstated"}.get(i.pay.kind or "none", "none"),
             "pay_amount": money(i.pay.amount, i.pay.currency, i.pay.period, "internship.pay.amount"),
             "pay_covers": join_terms("covers", list(i.pay.covers)) if i.pay.covers else None,
             "insurance_provider": _or_blank(

@@ -20,12 +20,16 @@ class DocSpec:
     routes: tuple[str, ...]
     issuer: str  # host | student | guarantor | expenses
     titles: dict[str, dict[str, str]]
+    annex: bool = False  # a data sheet after the signature (letters/<id>.annex.html.j2), unsigned
 
 
 @functools.cache
 def specs() -> dict[str, DocSpec]:
     data = yaml.safe_load(template_path("documents.yaml").read_text(encoding="utf-8"))["documents"]
-    return {doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"]) for doc_id, d in data.items()}
+    return {
+        doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"], bool(d.get("annex")))
+        for doc_id, d in data.items()
+    }
 
 
 def letters_for(route: str) -> list[DocSpec]:
@@ -51,5 +55,6 @@ def doc_entry(spec: DocSpec, route: str, p: Placement) -> dict[str, Any]:
 
 
 def render_content(doc_id: str, lang: str, ctx: dict[str, Any]) -> str:
-    """The body of a letter in one language: restricted HTML (see templates/letters/README.md)."""
+    """The body of a letter in one language (``lang`` zh or en), or its one signature block (``sign``) or
+    data sheet (``annex``) in the pack's languages: restricted HTML (see templates/letters/README.md)."""
     return environment().get_template(f"letters/{doc_id}.{lang}.html.j2").render(ctx, lang=lang)
