@@ -291,6 +291,33 @@ def rules(fmt: str) -> None:
     click.echo(json.dumps(rules_json(), ensure_ascii=False, indent=2) if fmt == "json" else rules_text(), nl=False)
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the placements (and logos) are kept in as files, listed on the start page.",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (another needs --token).")
+@click.option("--token", help="Secret every request must carry (printed in the URL); required with another --host.")
+@_today_option
+def serve(port: int, data: Path | None, no_browser: bool, host: str, token: str | None, today: str | None) -> None:
+    """Start the local web app: the interview, the live assessment, build and download, cohorts.
+
+    Offline and local: it listens on 127.0.0.1 only unless --host and --token are given. Ctrl-C stops it.
+
+    \b
+    Example:
+      internpack serve
+      internpack serve --data ~/placements --port 8765
+      internpack serve --host 192.0.2.10 --token "$(openssl rand -hex 16)" --no-browser
+    """
+    from generator.web.serve import serve as run
+
+    run(host=host, port=port, data=data, token=token, today=today, browser=not no_browser)
+
+
 def main() -> None:
     cli(prog_name="internpack")
 

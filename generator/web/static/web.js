@@ -1,0 +1,33 @@
+// internpack serve: show a part of the form only when it applies (data-when-field / data-when-in, from
+// fields.yaml). The server applies the same conditions to what it checks, saves and builds.
+(function () {
+  "use strict";
+  function valueOf(form, name) {
+    var checked = form.querySelector('input[type="radio"][name="' + name + '"]:checked');
+    if (checked) { return checked.value; }
+    var el = form.elements.namedItem(name);
+    if (el && "value" in el) { return el.value || (name === "expenses.paid_by" ? "host" : ""); }
+    return name === "expenses.paid_by" ? "host" : "";
+  }
+  function apply(form) {
+    form.querySelectorAll("[data-when-field]").forEach(function (part) {
+      var allowed = part.getAttribute("data-when-in").split(" ");
+      part.hidden = allowed.indexOf(valueOf(form, part.getAttribute("data-when-field"))) < 0;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form) { apply(form); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(apply);
+  });
+  // after "Check everything" or a failed build, bring the error summary into view
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var summary = document.querySelector("#summary .summary, #result .summary");
+    if (summary && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent &&
+        event.detail.requestConfig.triggeringEvent.type === "click") {
+      summary.scrollIntoView({block: "start"});
+    }
+  });
+})();
