@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sys
 import time
 import zipfile
@@ -23,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator import __version__, outdir
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
 from generator.pack import BuildOptions, build, manifest_inputs, routes_to_build
-from generator.process import default_renderers, warm_up
+from generator.process import default_renderers, fork_pool, warm_up
 from generator.result import CheckResult, check_source
 
 
@@ -240,10 +239,7 @@ def run_batch(
     try:
         sources, unreadable = read_cohort(cohort)
         rows = plan(sources, unreadable, opts, day)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InternpackError(f"cannot create {out}: {exc.strerror}", hint="choose another -o folder") from exc
+        os.close(outdir.open_out(out)[0])  # one rule for an OUT that cannot be created or written: exit 2
         tasks = []
         for row in rows:
             if row.status != "pending":
@@ -287,10 +283,7 @@ def run_batch(
 def _fork_workers(jobs: int) -> Any:
     """A pool of ``jobs`` forked worker processes, started now (a fork pool starts all its workers at the
     first submit). Each worker imports the heavy libraries with its first pack and reuses them."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pool = fork_pool(jobs)  # the workers die with this process (process.die_with_parent)
     pool.submit(int)
     return pool
 
@@ -319,8 +312,7 @@ def _run(
         for task in tasks:
             record(*_worker_build(task))
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     suspects: list[Task] = []
@@ -343,7 +335,7 @@ def _run(
         raise
     # a dead worker breaks the whole pool: run each affected row alone to find the one that kills it
     for task in sorted(suspects, key=lambda t: t.index):
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as solo:
+        with fork_pool(1) as solo:
             try:
                 record(*solo.submit(_in_worker, task).result())
             except BrokenProcessPool:
@@ -359,12 +351,9 @@ def _run(
 
 
 def _sweep(out: Path) -> None:
-    """Remove what an interrupted or killed worker left: temporary pack folders and zips."""
-    for leftover in out.glob(".*.tmp"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+    """Remove what an interrupted or killed worker left (temporary pack folders and zips, a previous pack
+    moved aside): only for packs no running build has claimed, this batch's or another's (outdir.sweep)."""
+    outdir.sweep(out)
 
 
 # -- cohort summary -------------------------------------------------------------------------------
@@ -434,8 +423,15 @@ def write_summary(rows: list[Row], out: Path, cohort: Path, day: str) -> list[st
     files["cohort.pdf"] = _pdf(data, cohort, day)
     for name, content in files.items():
         tmp = out / f".{name}.tmp"
-        tmp.write_bytes(content)
-        os.replace(tmp, out / name)
+        try:
+            tmp.write_bytes(content)
+            os.replace(tmp, out / name)
+        except OSError as exc:  # a full disk: no temporary file stays, the previous summary file is kept
+            tmp.unlink(missing_ok=True)
+            raise InternpackError(
+                f"writing {out / name} failed: {exc.strerror or exc}; the packs are written, the summary is not",
+                hint="free some space, then run the batch again (finished packs are kept)",
+            ) from exc
     return list(files)
 
 

@@ -20,11 +20,14 @@ class _Group(click.Group):
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args  # accepted anywhere on the line
         args = [a for a in args if a != "--debug"]
+        from generator.process import terminate_like_interrupt, terminated
+
+        terminate_like_interrupt()  # SIGTERM is handled like Ctrl-C: nothing partial stays, exit status 143
         try:
             return super().main(args, *rest, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.Abort:
-            click.echo("Aborted: nothing more was written.", err=True)
-            sys.exit(130)
+            click.echo(("Terminated" if terminated() else "Aborted") + ": nothing more was written.", err=True)
+            sys.exit(143 if terminated() else 130)
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
@@ -33,8 +36,8 @@ class _Group(click.Group):
                 click.echo(f"Error: {line}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted: nothing more was written.", err=True)
-            sys.exit(130)
+            click.echo(("Terminated" if terminated() else "Interrupted") + ": nothing more was written.", err=True)
+            sys.exit(143 if terminated() else 130)
         except Exception as exc:  # the one place an unexpected error becomes a clean line
             if debug:
                 raise
@@ -263,8 +266,13 @@ def batch(
     outcome = run_batch(cohort, out, opts, jobs=jobs, today=today, force=force)
     c = outcome.counts
     if outcome.interrupted:
-        click.echo("Interrupted: finished packs are kept, no partial pack was left.", err=True)
-        sys.exit(130)
+        from generator.process import terminated
+
+        click.echo(
+            ("Terminated" if terminated() else "Interrupted") + ": finished packs are kept, no partial pack was left.",
+            err=True,
+        )
+        sys.exit(143 if terminated() else 130)
     click.echo(
         f"{len(outcome.rows)} placements: {c['built']} built, {c['kept']} unchanged (kept), "
         f"{c['refused']} refused, {c['failed']} failed. Summary: {out}/cohort.csv, cohort.xlsx, cohort.pdf"

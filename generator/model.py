@@ -153,7 +153,10 @@ def _entry_status(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     v = value.strip()
-    return v.lower() if v.lower() in {"visa-free", "transit", "other"} else v.upper()
+    low = v.lower()
+    if low in {"k", "k visa", "k-visa"}:
+        return "k-visa"
+    return low if low in {"visa-free", "transit", "other"} else v.upper()
 
 
 class Strict(BaseModel):
@@ -247,6 +250,7 @@ Zone = Literal[
     "jieyang-sino-german",
     "chongqing-ftz",
     "hainan-ftp",
+    "fujian-ftz",
 ]
 Category = Literal["fortune-global-500-subsidiary", "china-top-500", "beijing-high-tech"]
 
@@ -335,7 +339,7 @@ class Internship(Strict):
         return (self.end - self.start).days + 1
 
 
-EntryStatus = Literal["visa-free", "transit", "X1", "X2", "S2", "F", "M", "L", "other"]
+EntryStatus = Literal["visa-free", "transit", "X1", "X2", "S2", "F", "M", "L", "k-visa", "other"]
 
 
 class Stay(Strict):

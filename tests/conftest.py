@@ -34,9 +34,15 @@ TODAY = date(2026, 12, 1)
 
 
 def spec_path(name: str) -> Path:
-    """The contract document ``name`` (report.md...): the shared copy when it exists, else the repo's."""
+    """The contract document ``name`` (report.md...): the project's docs/spec, which extends the shared original
+    (tests/test_rules.py checks that it keeps every finding code the shared copy defines)."""
+    return REPO / "docs" / "spec" / name
+
+
+def shared_spec_path(name: str) -> Path | None:
+    """The original contract in ../shared/spec, when it is there."""
     shared = SHARED / "spec" / name
-    return shared if shared.is_file() else REPO / "docs" / "spec" / name
+    return shared if shared.is_file() else None
 
 
 def sample_path(name: str) -> Path:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from conftest import DELETE, TODAY, apply, assess_data, base_placement, spec_path, validate
+from conftest import DELETE, TODAY, apply, assess_data, base_placement, shared_spec_path, spec_path, validate
 
 from generator.rules.data import PHASES, WHO, load_rules, normalise_city
 from generator.rules.engine import PREDICATES, Finding, add_months, assess, verdict_of
@@ -64,10 +64,12 @@ def _section(title: str) -> str:
     return m.group(1)
 
 
-def spec_codes() -> dict[str, str]:
+def spec_codes(text: str = REPORT_MD) -> dict[str, str]:
     """code → severity, from every table of report.md's 'Finding codes' section."""
     out: dict[str, str] = {}
-    for line in _section("Finding codes").splitlines():
+    m = re.search(r"^## Finding codes\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert m, "report.md has no section 'Finding codes'"
+    for line in m.group(1).splitlines():
         m = re.match(r"^\|\s*([A-Z][A-Z0-9_]+)\s*\|\s*(block|confirm|warn|info)\s*\|", line)
         if m:
             out[m.group(1)] = m.group(2)
@@ -106,7 +108,26 @@ COMMON = {
     "REGISTRATION_OVERDUE",
     "RULES_STALE",
     "INTERGOVERNMENTAL_PROGRAMME",
+    "VISA_FREE_POLICY_ENDS",
+    "VISA_FREE_NOT_COVERED",
+    "VISA_FREE_STAY_EXCEEDED",
+    "K_VISA_NO_INTERNSHIP",
+    "PLAN_ARRIVAL_AFTER_START",
+    "PLAN_DEPARTURE_BEFORE_END",
 }
+
+
+def test_project_spec_extends_the_shared_one() -> None:
+    """docs/spec/report.md may add codes, never drop or re-grade one of the original contract's."""
+    shared = shared_spec_path("report.md")
+    if shared is None:
+        return  # a clone without ../shared: the project's copy is the contract
+    original = spec_codes(shared.read_text(encoding="utf-8"))
+    assert len(original) >= 30, f"only {len(original)} codes parsed from {shared}"
+    dropped = sorted(set(original) - set(SPEC_CODES))
+    assert not dropped, f"codes of the shared report.md missing from docs/spec/report.md: {dropped}"
+    regraded = {c: (original[c], SPEC_CODES[c]) for c in original if original[c] != SPEC_CODES[c]}
+    assert not regraded, f"severity changed (shared, project): {regraded}"
 
 
 def test_report_md_parsed() -> None:
@@ -138,6 +159,12 @@ def C(code: str, present: bool, mods: dict[str, Any], *, route: str, today: date
 
 
 LONG_CU = {"china_university.study_end": "2028-07-15"}  # study long enough for long internships
+# paid hours within the 2021 work-study limits (8 h a week, the school's city, after a year at the school)
+WORK_STUDY = {
+    "internship.pay.kind": "salary",
+    "internship.hours_per_week": "8",
+    "china_university.study_start": "2025-09-01",
+}
 
 CASES = [
     # DATA_MISSING (details per field and route: test_data_missing)
@@ -225,7 +252,94 @@ CASES = [
     C("ENTRY_STATUS_NO_INTERNSHIP", True, {"stay.entry_status": "M"}, route="both", id="M"),
     C("ENTRY_STATUS_NO_INTERNSHIP", True, {"stay.entry_status": "l"}, route="both", id="l-lower"),
     C("ENTRY_STATUS_NO_INTERNSHIP", False, {"stay.entry_status": "S2"}, route="both", id="S2"),
-    C("ENTRY_STATUS_NO_INTERNSHIP", False, {"stay.entry_status": "other"}, route="both", id="other"),
+    C("ENTRY_STATUS_NO_INTERNSHIP", True, {"stay.entry_status": "other"}, route="both", id="other"),
+    C("ENTRY_STATUS_NO_INTERNSHIP", False, {"stay.entry_status": "k-visa"}, route="both", id="k-visa"),
+    # K_VISA_NO_INTERNSHIP: entry_status k-visa (any spelling of K)
+    C("K_VISA_NO_INTERNSHIP", True, {"stay.entry_status": "k-visa"}, route="both", id="k-visa"),
+    C("K_VISA_NO_INTERNSHIP", True, {"stay.entry_status": "K"}, route="both", id="K"),
+    C("K_VISA_NO_INTERNSHIP", False, {"stay.entry_status": "X1"}, route="both", id="x1"),
+    # VISA_FREE_POLICY_ENDS: a planned visa-free arrival after the waiver's published end (2026-12-31)
+    C(
+        "VISA_FREE_POLICY_ENDS",
+        True,
+        {"stay.entry_status": "visa-free", "stay.arrival": "2027-01-01"},
+        route="both",
+        id="arrival-after-end",
+    ),
+    C(
+        "VISA_FREE_POLICY_ENDS",
+        False,
+        {"stay.entry_status": "visa-free", "stay.arrival": "2026-12-31"},
+        route="both",
+        id="arrival-on-end",
+    ),
+    C(
+        "VISA_FREE_POLICY_ENDS",
+        False,
+        {"stay.entry_status": "visa-free", "stay.arrival": "2027-01-01", "stay.in_china": "yes"},
+        route="both",
+        id="already-in-china",
+    ),
+    C(
+        "VISA_FREE_POLICY_ENDS",
+        False,
+        {"stay.entry_status": "transit", "stay.arrival": "2027-01-01"},
+        route="both",
+        id="transit-open-ended",
+    ),
+    # VISA_FREE_NOT_COVERED: visa-free entry for a nationality no waiver lists
+    C(
+        "VISA_FREE_NOT_COVERED",
+        True,
+        {"stay.entry_status": "visa-free", "student.nationality": "US"},
+        route="both",
+        id="us",
+    ),
+    C("VISA_FREE_NOT_COVERED", False, {"stay.entry_status": "visa-free"}, route="both", id="belgian"),
+    C(
+        "VISA_FREE_NOT_COVERED",
+        False,
+        {"stay.entry_status": "transit", "student.nationality": "US"},
+        route="both",
+        id="transit",
+    ),
+    # VISA_FREE_STAY_EXCEEDED: in China past arrival + 30 days (visa-free) or + 10 days (transit)
+    C(
+        "VISA_FREE_STAY_EXCEEDED",
+        True,
+        {"stay.entry_status": "visa-free", "stay.in_china": "yes", "stay.arrival": "2026-10-31"},
+        route="both",
+        id="visa-free-31-days",
+    ),
+    C(
+        "VISA_FREE_STAY_EXCEEDED",
+        False,
+        {"stay.entry_status": "visa-free", "stay.in_china": "yes", "stay.arrival": "2026-11-01"},
+        route="both",
+        id="visa-free-30-days",
+    ),
+    C(
+        "VISA_FREE_STAY_EXCEEDED",
+        True,
+        {"stay.entry_status": "transit", "stay.in_china": "yes", "stay.arrival": "2026-11-20"},
+        route="both",
+        id="transit-11-days",
+    ),
+    C(
+        "VISA_FREE_STAY_EXCEEDED",
+        False,
+        {"stay.entry_status": "transit", "stay.in_china": "no", "stay.arrival": "2026-11-20"},
+        route="both",
+        id="not-in-china",
+    ),
+    # PLAN_ARRIVAL_AFTER_START / PLAN_DEPARTURE_BEFORE_END / S2_STAY_BEYOND_INTERNSHIP: the stay vs the internship
+    C("PLAN_ARRIVAL_AFTER_START", True, {"stay.arrival": "2027-03-02"}, route="both", id="day-after"),
+    C("PLAN_ARRIVAL_AFTER_START", False, {"stay.arrival": "2027-03-01"}, route="both", id="same-day"),
+    C("PLAN_DEPARTURE_BEFORE_END", True, {"stay.departure": "2027-06-29"}, route="both", id="day-before"),
+    C("PLAN_DEPARTURE_BEFORE_END", False, {"stay.departure": "2027-06-30"}, route="both", id="same-day"),
+    C("PLAN_DEPARTURE_BEFORE_END", False, {"stay.departure": DELETE}, route="both", id="no-departure"),
+    C("S2_STAY_BEYOND_INTERNSHIP", True, {"stay.departure": "2027-07-05"}, route="s2", id="day-after"),
+    C("S2_STAY_BEYOND_INTERNSHIP", False, {"stay.departure": "2027-06-30"}, route="s2", id="same-day"),
     # REGISTRATION_OVERDUE: not hotel AND (registered_on > arrival + 1
     #   OR (in China, not registered, today > arrival + 1))
     C(
@@ -316,7 +430,7 @@ CASES = [
         id="accommodation-absent",
     ),
     # RULES_STALE: today more than 180 days after rules_version
-    C("RULES_STALE", False, {}, today=VERSION + timedelta(days=180), route="both", id="version+180"),
+    C("RULES_STALE", False, {}, today=TODAY, route="both", id="fresh"),
     C("RULES_STALE", True, {}, today=VERSION + timedelta(days=181), route="both", id="version+181"),
     # INTERGOVERNMENTAL_PROGRAMME
     C(
@@ -452,10 +566,17 @@ CASES = [
     ),
     C(
         "S2_VISA_FREE_CONVERSION_UNCONFIRMED",
-        False,
+        True,
         {"stay.in_china": "no", "stay.entry_status": "visa-free"},
         route="s2",
-        id="not-in-china",
+        id="planned-visa-free",
+    ),
+    C(
+        "S2_VISA_FREE_CONVERSION_UNCONFIRMED",
+        False,
+        {"stay.in_china": "no", "stay.entry_status": None},
+        route="s2",
+        id="planned-no-status",
     ),
     C(
         "S2_VISA_FREE_CONVERSION_UNCONFIRMED",
@@ -472,6 +593,27 @@ CASES = [
     C("X1_PAID_WORK", True, {"internship.pay.kind": "salary"}, route="x1", id="salary"),
     C("X1_PAID_WORK", False, {"internship.pay.kind": "allowance"}, route="x1", id="allowance"),
     C("X1_PAID_WORK", False, {"internship.pay.kind": "none"}, route="x1", id="none"),
+    C("X1_PAID_WORK", False, WORK_STUDY, route="x1", id="work-study-within-limits"),
+    C("X1_PAID_WORK", True, {**WORK_STUDY, "internship.hours_per_week": "9"}, route="x1", id="work-study-9h"),
+    # X1_WORK_STUDY_ANNOTATION: salary within the 2021 limits (8 h/week, school's city, a year at school, <= 1 year)
+    C("X1_WORK_STUDY_ANNOTATION", True, WORK_STUDY, route="x1", id="within-limits"),
+    C("X1_WORK_STUDY_ANNOTATION", False, {**WORK_STUDY, "internship.hours_per_week": "9"}, route="x1", id="9h"),
+    C(
+        "X1_WORK_STUDY_ANNOTATION",
+        False,
+        {**WORK_STUDY, "internship.hours_per_week": DELETE},
+        route="x1",
+        id="no-hours",
+    ),
+    C(
+        "X1_WORK_STUDY_ANNOTATION",
+        False,
+        {**WORK_STUDY, "china_university.study_start": "2026-09-01"},
+        route="x1",
+        id="first-year",
+    ),
+    C("X1_WORK_STUDY_ANNOTATION", False, {**WORK_STUDY, "host.city": "Beijing"}, route="x1", id="other-city"),
+    C("X1_WORK_STUDY_ANNOTATION", False, {"internship.pay.kind": "allowance"}, route="x1", id="allowance"),
     # S2_TRANSLATION_REQUIRED: letter_language neither en nor zh
     C("S2_TRANSLATION_REQUIRED", True, {"home_university.letter_language": "de"}, route="s2", id="de"),
     C("S2_TRANSLATION_REQUIRED", True, {"home_university.letter_language": "NL"}, route="s2", id="NL"),
@@ -487,6 +629,40 @@ CASES = [
     # X1_NO_ADMISSION
     C("X1_NO_ADMISSION", True, {"china_university": DELETE}, route="x1", id="none"),
     C("X1_NO_ADMISSION", False, {}, route="x1", id="admitted"),
+    # X1_STAY_TOO_SHORT: no admission (or one ending within 180 days of arrival) and a planned stay <= 180 days
+    C(
+        "X1_STAY_TOO_SHORT",
+        True,
+        {"china_university": DELETE, "stay.arrival": "2027-02-25"},
+        route="x1",
+        id="no-admission-126-days",
+    ),
+    C("X1_STAY_TOO_SHORT", False, {"china_university": DELETE}, route="x1", id="no-admission-307-days"),
+    C(
+        "X1_STAY_TOO_SHORT",
+        True,
+        {"china_university": DELETE, "stay.arrival": DELETE, "stay.departure": DELETE},
+        route="x1",
+        id="internship-122-days",
+    ),
+    C("X1_STAY_TOO_SHORT", False, {"stay.arrival": "2027-02-25", **LONG_CU}, route="x1", id="admitted-long"),
+    C(
+        "X1_STAY_TOO_SHORT",
+        True,
+        {"stay.arrival": "2027-02-25", "china_university.study_end": "2027-07-15"},
+        route="x1",
+        id="admission-ends-within-180",
+    ),
+    # X1_START_TOO_SOON: no permit yet and start < arrival + 21 + 14 days
+    C("X1_START_TOO_SOON", True, {"stay.arrival": "2027-02-01"}, route="x1", id="arrival+28"),
+    C("X1_START_TOO_SOON", False, {"stay.arrival": "2027-01-25"}, route="x1", id="arrival+35"),
+    C(
+        "X1_START_TOO_SOON",
+        False,
+        {"stay.arrival": "2027-02-01", "china_university.residence_permit_expiry": "2028-07-31"},
+        route="x1",
+        id="permit-held",
+    ),
     # X1_X2_NOT_ELIGIBLE: visa X2, or study period (both ends) of 180 days or less
     C("X1_X2_NOT_ELIGIBLE", True, {"china_university.visa": "X2"}, route="x1", id="visa-X2"),
     C("X1_X2_NOT_ELIGIBLE", True, {"china_university.visa": "x2"}, route="x1", id="visa-x2-lower"),
@@ -722,10 +898,10 @@ CASES = [
     ),
     C(
         "X1_REENTRY_REQUIRED",
-        False,
+        True,
         {"stay.in_china": "no", "stay.entry_status": "visa-free"},
         route="x1",
-        id="not-in-china",
+        id="planned-visa-free",
     ),
     C(
         "X1_REENTRY_REQUIRED",
@@ -1011,6 +1187,9 @@ PILOT_CASES = [
     ({"city": "Guangzhou", "zone": "nansha"}, "guangdong-ftz", None),
     ({"city": "Shenzhen", "zone": "qianhai-shekou"}, "guangdong-ftz", None),
     ({"city": "Zhuhai", "zone": "hengqin"}, "guangdong-ftz", None),
+    ({"city": "Fuzhou"}, "fujian-ftz", "S2_REGION_UNCONFIRMED"),
+    ({"city": "平潭"}, "fujian-ftz", "S2_REGION_UNCONFIRMED"),
+    ({"city": "Xiamen", "zone": "fujian-ftz"}, "fujian-ftz", "S2_REGION_UNCONFIRMED"),
     ({"city": "Dongguan"}, "greater-bay-area", "S2_REGION_UNCONFIRMED"),
     ({"city": "深圳市"}, "greater-bay-area", "S2_REGION_UNCONFIRMED"),
     ({"city": "Jieyang", "zone": "jieyang-sino-german"}, "greater-bay-area", "S2_REGION_UNCONFIRMED"),
@@ -1275,18 +1454,21 @@ def test_deadline_dates() -> None:
     d = apply(base(), {"stay.arrival": "2027-02-25", "china_university.residence_permit_expiry": "2027-09-30"})
     a = assess_data(d)
     s2, x1 = deadlines(a, "s2"), deadlines(a, "x1")
-    assert sorted(s2) == ["accommodation_registration", "departure"], sorted(s2)
+    assert sorted(s2) == ["accommodation_registration", "departure", "s2_application"], sorted(s2)
     assert sorted(x1) == [
         "accommodation_registration",
         "annotation_application",
         "departure",
         "residence_permit",
+        "university_approval",
     ]
     assert iso(s2["accommodation_registration"].date) == "2027-02-26"
+    assert iso(s2["s2_application"].date) == "2027-02-22"  # port visa: arrival - 3 days
     assert iso(s2["departure"].date) == iso(END)
     assert iso(x1["accommodation_registration"].date) == "2027-02-26"
-    assert iso(x1["residence_permit"].date) == "2027-03-27"
-    assert iso(x1["annotation_application"].date) == "2027-01-30"
+    assert iso(x1["residence_permit"].date) == "2027-03-27"  # held (done): the legal date
+    assert iso(x1["university_approval"].date) == "2027-01-30"  # start - 30 days, the permit is held
+    assert iso(x1["annotation_application"].date) == "2027-02-15"  # start - 14 days of review
     assert iso(x1["departure"].date) == "2027-09-30"  # the residence permit's expiry
     assert "residence_permit_expiry" in x1["departure"].basis
 
@@ -1304,6 +1486,7 @@ def test_no_x1_departure_without_china_university() -> None:
         "accommodation_registration",
         "annotation_application",
         "residence_permit",
+        "university_approval",
     ]
 
 
@@ -1312,7 +1495,8 @@ def test_arrival_defaults_to_start_and_basis_says_so() -> None:
     reg = deadlines(a, "s2")["accommodation_registration"]
     assert iso(reg.date) == plus(START, 1)
     assert "internship.start" in reg.basis, reg.basis
-    assert iso(deadlines(a, "x1")["residence_permit"].date) == plus(START, 30)
+    # the internship starts on arrival: every X1 step is squeezed to the day after arrival, none before it
+    assert iso(deadlines(a, "x1")["residence_permit"].date) == plus(START, 1)
     with_arrival = deadlines(assess_data(base()), "s2")["accommodation_registration"]
     assert "stay.arrival" in with_arrival.basis, with_arrival.basis
 
@@ -1362,8 +1546,9 @@ def test_arrival_defaults_to_start_and_basis_says_so() -> None:
             id="permit-held-done",
         ),
         pytest.param({"stay.arrival": "2027-02-25"}, TODAY, "x1", "residence_permit", "upcoming", id="permit-upcoming"),
-        pytest.param({}, date(2027, 1, 30), "x1", "annotation_application", "upcoming", id="annotation-today"),
-        pytest.param({}, date(2027, 1, 31), "x1", "annotation_application", "late", id="annotation-late"),
+        pytest.param({}, date(2027, 2, 15), "x1", "annotation_application", "upcoming", id="annotation-today"),
+        pytest.param({}, date(2027, 2, 16), "x1", "annotation_application", "late", id="annotation-late"),
+        pytest.param({}, date(2027, 1, 31), "x1", "university_approval", "late", id="approval-late"),
         pytest.param({}, date(2027, 7, 1), "s2", "departure", "late", id="s2-departure-late"),
         pytest.param({}, TODAY, "s2", "departure", "upcoming", id="s2-departure-upcoming"),
     ],
@@ -1483,7 +1668,9 @@ def test_thresholds_present() -> None:
             TODAY,
             id="permit_min_remaining_months",
         ),
-        pytest.param("rules_stale_days", 1, {}, "s2", "RULES_STALE", TODAY, id="rules_stale_days"),
+        pytest.param(
+            "rules_stale_days", 1, {}, "s2", "RULES_STALE", VERSION + timedelta(days=2), id="rules_stale_days"
+        ),
     ],
 )
 def test_thresholds_are_read_from_data(
@@ -1508,11 +1695,126 @@ def test_one_year_bound_is_read_from_data() -> None:
 def test_deadlines_follow_the_data() -> None:
     placement = validate(base())
     changed = dataclasses.replace(
-        RULES, thresholds={**RULES.thresholds, "registration_days": 3, "annotation_lead_days": 45}
+        RULES,
+        thresholds={
+            **RULES.thresholds,
+            "registration_days": 3,
+            "annotation_lead_days": 45,
+            "annotation_processing_days": 20,
+            "s2_port_visa_lead_days": 5,
+        },
     )
     a = assess(placement, changed, TODAY)
     assert iso(deadlines(a, "s2")["accommodation_registration"].date) == plus(ARRIVAL, 3)
-    assert iso(deadlines(a, "x1")["annotation_application"].date) == plus(START, -45)
+    assert iso(deadlines(a, "s2")["s2_application"].date) == plus(ARRIVAL, -5)
+    assert iso(deadlines(a, "x1")["university_approval"].date) == plus(START, -45)
+    assert iso(deadlines(a, "x1")["annotation_application"].date) == plus(START, -20)
+
+
+@pytest.mark.parametrize(
+    "mods",
+    [
+        pytest.param({}, id="base"),
+        pytest.param({"stay.arrival": "2027-02-24"}, id="arrival-a-week-before"),
+        pytest.param({"stay.arrival": DELETE}, id="no-arrival"),
+        pytest.param({"stay.arrival": "2027-02-01", "stay.entry_status": "visa-free"}, id="visa-free"),
+        pytest.param({"china_university": DELETE, "stay.arrival": "2027-02-20"}, id="no-admission"),
+        pytest.param({"china_university.residence_permit_expiry": "2028-07-31"}, id="permit-held"),
+    ],
+)
+def test_x1_steps_in_process_order(mods: dict[str, Any]) -> None:
+    """arrival → registration → residence permit → university approval → annotation: no step before the one it
+    depends on, and none before arrival (the advice issue: 2027-01-31 for an arrival on 2027-02-24)."""
+    placement = validate(apply(base(), mods))
+    x1 = deadlines(assess(placement, RULES, TODAY), "x1")
+    order = ["accommodation_registration", "residence_permit", "university_approval", "annotation_application"]
+    steps = [x1[i].date for i in order if i in x1 and not (i == "residence_permit" and x1[i].status == "done")]
+    assert steps == sorted(steps), {i: iso(x1[i].date) for i in order if i in x1}
+    assert all(day > placement.arrival for day in steps), (placement.arrival, steps)
+
+
+def test_s2_application_follows_the_path() -> None:
+    port = deadlines(assess_data(apply(base(), {"stay.arrival": "2027-02-25"})), "s2")["s2_application"]
+    assert iso(port.date) == "2027-02-22" and "port visa" in port.basis, port.basis
+    change = deadlines(
+        assess_data(apply(base(), {"stay.arrival": "2027-02-25", "stay.entry_status": "visa-free"})), "s2"
+    )["s2_application"]
+    # visa-free stay ends 2027-03-27, after the start: 7 days before the start
+    assert iso(change.date) == "2027-02-22" and "change of status" in change.basis, change.basis
+    early = deadlines(
+        assess_data(apply(base(), {"stay.arrival": "2027-01-10", "stay.entry_status": "visa-free"})), "s2"
+    )["s2_application"]
+    assert iso(early.date) == "2027-02-02", early.basis  # the stay ends 2027-02-09: 7 days before that
+
+
+def test_visa_free_entrant_gets_the_stay_end_not_the_permit() -> None:
+    a = assess_data(apply(base(), {"stay.arrival": "2027-02-01", "stay.entry_status": "transit"}))
+    for route in ("s2", "x1"):
+        d = deadlines(a, route)
+        assert iso(d["visa_free_stay_ends"].date) == "2027-02-11", d["visa_free_stay_ends"].basis
+    assert "residence_permit" not in deadlines(a, "x1")
+
+
+def test_recommendation_fits_the_plan_and_names_each_reason() -> None:
+    # no Chinese admission, a 4-month plan: S2 (eligible) is recommended, X1 named as the safer alternative
+    a = assess_data(apply(base(), {"china_university": DELETE, "stay.arrival": "2027-02-25"}))
+    assert a.recommended_route == "s2"
+    assert "more than 180 days" in a.recommendation and "safer" in a.recommendation, a.recommendation
+    assert "超过 180 天" in a.recommendation_zh, a.recommendation_zh
+    # S2 ineligible: its reason names the BLOCK finding, not the sentence written for "uncertain"
+    b = assess_data(apply(base(), {"host.city": "Chengdu", "china_university.city": "Chengdu"}))
+    assert b.recommended_route == "x1"
+    label = RULES.findings["S2_REGION_NOT_PILOT"].label
+    assert label["en"] in b.recommendation and "never guaranteed" not in b.recommendation, b.recommendation
+    assert label["zh"] in b.recommendation_zh, b.recommendation_zh
+    # S2 uncertain and X1 too short: keep X1 first (only an eligible S2 takes the lead)
+    c = assess_data(
+        apply(
+            base(),
+            {"china_university": DELETE, "stay.arrival": "2027-02-25", "home_university.recognised": "unknown"},
+        )
+    )
+    assert c.recommended_route == "x1"
+    assert RULES.findings["S2_UNIVERSITY_UNVERIFIED"].label["en"] in c.recommendation, c.recommendation
+
+
+def test_rules_stale_when_a_dated_policy_has_passed() -> None:
+    fresh = dataclasses.replace(RULES, version=date(2027, 3, 1))
+    placement = validate(base())
+    assert "RULES_STALE" not in assess(placement, fresh, date(2026, 12, 31)).routes["s2"].codes()
+    codes = assess(placement, fresh, date(2027, 1, 1)).routes["s2"].codes()
+    assert "RULES_STALE" in codes, codes
+    stale = next(f for f in assess(placement, fresh, date(2027, 1, 1)).routes["s2"].findings if f.code == "RULES_STALE")
+    assert "2026-12-31" in stale.message and "2026-12-31" in stale.message_zh, stale.message
+    # the rules_version bound on its own, with no dated policy in the data
+    undated = dataclasses.replace(RULES, visa_free=())
+    days = RULES.thresholds["rules_stale_days"]
+    assert "RULES_STALE" not in assess(placement, undated, VERSION + timedelta(days=days)).routes["s2"].codes()
+    assert "RULES_STALE" in assess(placement, undated, VERSION + timedelta(days=days + 1)).routes["s2"].codes()
+
+
+def test_new_findings_are_bilingual_with_hints_and_sources() -> None:
+    new = [
+        "X1_STAY_TOO_SHORT", "X1_START_TOO_SOON", "X1_WORK_STUDY_ANNOTATION", "VISA_FREE_POLICY_ENDS",
+        "VISA_FREE_NOT_COVERED", "VISA_FREE_STAY_EXCEEDED", "K_VISA_NO_INTERNSHIP", "S2_STAY_BEYOND_INTERNSHIP",
+    ]
+    for code in new:
+        rule = RULES.findings[code]
+        assert rule.message["en"] and rule.message["zh"], code
+        assert rule.hint and rule.hint.get("en") and rule.hint.get("zh"), f"{code}: hint in both languages"
+        assert rule.sources, f"{code}: no source"
+        assert rule.label["en"] and rule.label["zh"], code
+
+
+def test_visa_free_policy_is_dated_data() -> None:
+    policy = RULES.entry_policy("visa-free", "BE")
+    assert policy is not None and policy.end == date(2026, 12, 31) and policy.days == 30
+    assert RULES.entry_policy("visa-free", "NO") is not None  # Norway, not YAML's false
+    assert RULES.entry_policy("visa-free", "US") is None
+    assert RULES.entry_policy("transit", "US") is not None  # transit countries are not kept per nationality
+    a = assess_data(apply(base(), {"stay.entry_status": "visa-free"}))
+    f = next(f for f in a.routes["s2"].findings if f.code == "VISA_FREE_NO_INTERNSHIP")
+    assert "2026-12-31" in f.message and "2026-12-31" in f.message_zh, f.message
 
 
 def test_add_months_clamps() -> None:

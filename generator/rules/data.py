@@ -35,6 +35,7 @@ class Source:
     read: str
     other_urls: tuple[str, ...] = ()
     note: str | None = None
+    last_checked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,24 @@ class FindingRule:
     severity: str
     message: dict[str, str]
     hint: dict[str, str] | None
+    sources: tuple[str, ...]
+    label: dict[str, str]  # a few words for people (recommendations, cohort overviews)
+
+
+@dataclass(frozen=True)
+class VisaFreePolicy:
+    """A dated entry policy (policies.yaml): who may enter without a visa, for how long, until when."""
+
+    id: str
+    kind: str  # visa-free | transit
+    title: dict[str, str]
+    nationalities: tuple[str, ...] | None  # ISO codes; None: not checked per nationality
+    start: date | None
+    end: date | None  # the published end date, None when open-ended
+    days: int  # the longest stay per entry
+    purposes: dict[str, str]
+    passport_min_validity_months: int | None
+    announced: str | None
     sources: tuple[str, ...]
 
 
@@ -97,6 +116,18 @@ class Rules:
     findings: dict[str, FindingRule]
     checklist: tuple[ChecklistRule, ...]
     texts: dict[str, dict[str, str]]
+    visa_free: tuple[VisaFreePolicy, ...] = ()
+
+    def entry_policy(self, kind: str, nationality: str) -> VisaFreePolicy | None:
+        """The policy of this kind that covers the nationality (the first one listed), if any."""
+        for policy in self.visa_free:
+            if policy.kind == kind and (policy.nationalities is None or nationality in policy.nationalities):
+                return policy
+        return None
+
+    def passed_policies(self, today: date) -> list[VisaFreePolicy]:
+        """Dated policies whose published end lies before the reference date (the data needs a re-check)."""
+        return [p for p in self.visa_free if p.end is not None and p.end < today]
 
     # -- cities ---------------------------------------------------------------------------------
 
@@ -188,6 +219,7 @@ def load_rules() -> Rules:
             read=str(s.get("read") or ""),
             other_urls=tuple(s.get("other_urls") or ()),
             note=s.get("note"),
+            last_checked=None if s.get("last_checked") is None else str(s["last_checked"]),
         )
 
     def check_sources(reader: _Reader, where: str, raw: Any) -> tuple[str, ...]:
@@ -252,6 +284,40 @@ def load_rules() -> Rules:
             message=r.text(f, "message", where),
             hint=f.get("hint"),
             sources=check_sources(r, where, f.get("sources")),
+            label=r.text(f, "label", where),
+        )
+
+    r = _Reader("policies.yaml")
+    visa_free = []
+    for i, v in enumerate(_load("policies.yaml")["visa_free"]):
+        where = f"visa_free.{v.get('id', i)}"
+        if v.get("kind") not in ("visa-free", "transit"):
+            raise r.fail(where, "kind must be visa-free or transit")
+        if not isinstance(v.get("days"), int) or v["days"] <= 0:
+            raise r.fail(where, "days must be a positive whole number")
+        try:
+            start = None if v.get("start") is None else date.fromisoformat(str(v["start"]))
+            end = None if v.get("end") is None else date.fromisoformat(str(v["end"]))
+        except ValueError as exc:
+            raise r.fail(where, "start and end must be dates YYYY-MM-DD") from exc
+        raw_nat = v.get("nationalities")
+        codes_ok = isinstance(raw_nat, list) and all(re.fullmatch(r"[A-Z]{2}", str(n)) for n in raw_nat)
+        if raw_nat is not None and not codes_ok:
+            raise r.fail(where, "nationalities must be a list of ISO 3166 alpha-2 codes, or null")
+        visa_free.append(
+            VisaFreePolicy(
+                id=str(v["id"]),
+                kind=v["kind"],
+                title=r.text(v, "title", where),
+                nationalities=None if raw_nat is None else tuple(str(n) for n in raw_nat),
+                start=start,
+                end=end,
+                days=v["days"],
+                purposes=r.text(v, "purposes", where),
+                passport_min_validity_months=v.get("passport_min_validity_months"),
+                announced=None if v.get("announced") is None else str(v["announced"]),
+                sources=check_sources(r, where, v.get("sources")),
+            )
         )
 
     r = _Reader("checklists.yaml")
@@ -298,6 +364,7 @@ def load_rules() -> Rules:
         findings=findings,
         checklist=tuple(items),
         texts=texts,
+        visa_free=tuple(visa_free),
     )
 
 

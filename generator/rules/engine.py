@@ -10,7 +10,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from generator.model import Placement
-from generator.rules.data import ChecklistRule, Pilot, Rules
+from generator.rules.data import ChecklistRule, Pilot, Rules, VisaFreePolicy
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Finding:
     sources: tuple[str, ...]
     message_zh: str = ""
     hint: str | None = None
+    hint_zh: str | None = None
+    label: str = ""
+    label_zh: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +34,10 @@ class Finding:
             "field": self.field,
             "sources": list(self.sources),
             "hint": self.hint,
+            "label": self.label,
+            "message_zh": self.message_zh,
+            "hint_zh": self.hint_zh,
+            "label_zh": self.label_zh,
         }
 
 
@@ -145,6 +152,44 @@ class _Ctx:
     def entry(self) -> str | None:
         return self.p.stay.entry_status
 
+    @property
+    def visa_free_entry(self) -> bool:
+        return self.entry in ("visa-free", "transit")
+
+    def entry_policy(self) -> VisaFreePolicy | None:
+        """The visa-free or transit policy the student enters on (by nationality), if any."""
+        if not self.visa_free_entry:
+            return None
+        return self.rules.entry_policy(str(self.entry), self.p.student.nationality)
+
+    def stay_limit(self) -> tuple[int, date] | None:
+        """Days of stay the visa-free or transit status allows, and the last day of that stay."""
+        if not self.visa_free_entry:
+            return None
+        policy = self.entry_policy() or next((v for v in self.rules.visa_free if v.kind == self.entry), None)
+        if policy is None:
+            return None
+        return policy.days, self.arrival + timedelta(days=policy.days)
+
+    def planned_stay(self) -> tuple[int, str, str]:
+        """Days of the planned stay, and what they were counted from (en, zh)."""
+        st = self.p.stay
+        if st.arrival and st.departure and st.departure >= st.arrival:
+            days = (st.departure - st.arrival).days + 1
+            return days, f"arrival {st.arrival} to departure {st.departure}", f"{st.arrival} 抵达至 {st.departure} 离境"
+        i = self.p.internship
+        return i.days, f"the internship, {i.start} to {i.end}", f"实习期 {i.start} 至 {i.end}"
+
+    def tense(self) -> dict[str, str]:
+        if self.in_china:
+            return {"tense": "is in", "tense_zh": "目前"}
+        return {"tense": "plans to enter", "tense_zh": "计划"}
+
+    def status_values(self) -> dict[str, str]:
+        status = str(self.entry)
+        zh = self.rules.texts.get(f"entry_{status}", {}).get("zh", status)
+        return {"status": status, "status_zh": zh}
+
 
 Hit = dict[str, Any] | None
 Predicate = Callable[[_Ctx], Hit]
@@ -169,12 +214,101 @@ def _passport_before_end(c: _Ctx) -> Hit:
     return None
 
 
+def _policy_phrase(policy: VisaFreePolicy | None, lang: str) -> str:
+    if policy is None:
+        if lang == "en":
+            return "no visa-free policy for this nationality in the rules data"
+        return "规则数据中没有适用于该国籍的免签政策"
+    if lang == "en":
+        until = f", published until {policy.end}" if policy.end else ""
+        return f"{policy.title['en']}: stays of up to {policy.days} days{until}"
+    until = f"，公布的截止日期为 {policy.end}" if policy.end else ""
+    return f"{policy.title['zh']}：每次停留不超过 {policy.days} 天{until}"
+
+
 def _visa_free(c: _Ctx) -> Hit:
-    return {"status": c.entry, "field": "stay.entry_status"} if c.entry in ("visa-free", "transit") else None
+    if not c.visa_free_entry:
+        return None
+    policy = c.entry_policy()
+    known = policy or next((v for v in c.rules.visa_free if v.kind == c.entry), None)
+    return {
+        **c.tense(),
+        **c.status_values(),
+        "policy": _policy_phrase(policy, "en"),
+        "policy_zh": _policy_phrase(policy, "zh"),
+        "purposes": known.purposes["en"] if known else "business, tourism, visits and transit",
+        "purposes_zh": known.purposes["zh"] if known else "商务、旅游、访问和过境",
+        "field": "stay.entry_status",
+    }
 
 
-def _entry_fml(c: _Ctx) -> Hit:
-    return {"status": c.entry, "field": "stay.entry_status"} if c.entry in ("F", "M", "L") else None
+def _visa_free_policy_ends(c: _Ctx) -> Hit:
+    if c.in_china or c.entry != "visa-free" or c.p.stay.arrival is None:
+        return None
+    policy = c.entry_policy()
+    if policy is None or policy.end is None or c.arrival <= policy.end:
+        return None
+    return {
+        "policy": policy.title["en"],
+        "policy_zh": policy.title["zh"],
+        "end": policy.end,
+        "arrival": c.arrival,
+        "field": "stay.arrival",
+    }
+
+
+def _visa_free_not_covered(c: _Ctx) -> Hit:
+    if c.entry != "visa-free" or c.entry_policy() is not None:
+        return None
+    policy = next((v for v in c.rules.visa_free if v.kind == "visa-free"), None)
+    if policy is None:
+        return None
+    from babel import Locale
+
+    nat = c.p.student.nationality
+    return {
+        "nationality": Locale.parse("en").territories.get(nat, nat),
+        "nationality_zh": Locale.parse("zh").territories.get(nat, nat),
+        "policy": policy.title["en"],
+        "policy_zh": policy.title["zh"],
+        "field": "student.nationality",
+    }
+
+
+def _visa_free_stay_exceeded(c: _Ctx) -> Hit:
+    limit = c.stay_limit()
+    if not c.in_china or limit is None or c.today <= limit[1]:
+        return None
+    return {**c.status_values(), "arrival": c.arrival, "days": limit[0], "limit": limit[1], "field": "stay.arrival"}
+
+
+def _entry_no_internship(c: _Ctx) -> Hit:
+    return {**c.status_values(), "field": "stay.entry_status"} if c.entry in ("F", "M", "L", "other") else None
+
+
+def _k_visa(c: _Ctx) -> Hit:
+    return {"field": "stay.entry_status"} if c.entry == "k-visa" else None
+
+
+def _arrival_after_start(c: _Ctx) -> Hit:
+    arrival, start = c.p.stay.arrival, c.p.internship.start
+    if arrival is not None and arrival > start:
+        return {"arrival": arrival, "start": start, "field": "stay.arrival"}
+    return None
+
+
+def _departure_before_end(c: _Ctx) -> Hit:
+    departure, end = c.p.stay.departure, c.p.internship.end
+    if departure is not None and departure < end:
+        return {"departure": departure, "end": end, "field": "stay.departure"}
+    return None
+
+
+def _s2_stay_beyond_internship(c: _Ctx) -> Hit:
+    departure, end = c.p.stay.departure, c.p.internship.end
+    if departure is not None and departure > end:
+        return {"departure": departure, "end": end, "field": "stay.departure"}
+    return None
 
 
 def _registration_overdue(c: _Ctx) -> Hit:
@@ -196,9 +330,17 @@ def _registration_overdue(c: _Ctx) -> Hit:
 
 
 def _rules_stale(c: _Ctx) -> Hit:
+    en: list[str] = []
+    zh: list[str] = []
     days = (c.today - c.rules.version).days
     if days > c.t["rules_stale_days"]:
-        return {"rules_version": c.rules.version, "days": days, "field": None}
+        en.append(f"The rules data was last checked against its sources on {c.rules.version}, {days} days ago.")
+        zh.append(f"本规则数据最后一次核对来源是在 {c.rules.version}，距今已 {days} 天。")
+    for policy in c.rules.passed_policies(c.today):
+        en.append(f"The {policy.title['en']} in the rules data was published until {policy.end}, which has passed.")
+        zh.append(f"规则数据中的{policy.title['zh']}公布的截止日期 {policy.end} 已过。")
+    if en:
+        return {"detail": " ".join(en), "detail_zh": "".join(zh), "field": None}
     return None
 
 
@@ -275,13 +417,71 @@ def _s2_filing(c: _Ctx) -> Hit:
 
 
 def _s2_visa_free_conversion(c: _Ctx) -> Hit:
-    if c.in_china and c.entry in ("visa-free", "transit"):
-        return {"field": "stay.entry_status"}
-    return None
+    """Planned or current: the uncertainty is the same before travel (the advice issue, point 3)."""
+    return {**c.tense(), "field": "stay.entry_status"} if c.visa_free_entry else None
 
 
 def _salary(c: _Ctx) -> Hit:
     return {"field": "internship.pay.kind"} if c.p.internship.pay.kind == "salary" else None
+
+
+def _work_study_gaps(c: _Ctx) -> tuple[list[str], list[str]]:
+    """Why paid hours do not fit the 2021 work-study measures (empty lists: they fit), in en and zh."""
+    t, p, cu = c.t, c.p, c.p.china_university
+    en: list[str] = []
+    zh: list[str] = []
+    hours = p.internship.hours_per_week
+    if hours is None:
+        en.append("the weekly hours are not given")
+        zh.append("未填写每周工作小时数")
+    elif hours > t["work_study_term_hours_week"]:
+        en.append(f"{hours} hours a week is more than the {t['work_study_term_hours_week']} allowed in term")
+        zh.append(f"每周 {hours} 小时，超过学期中每周 {t['work_study_term_hours_week']} 小时的上限")
+    if cu is None:
+        en.append("there is no Chinese university")
+        zh.append("没有中国高校")
+        return en, zh
+    host_city, uni_city = c.rules.city(p.host.city), c.rules.city(cu.city)
+    if not cu.city or not host_city or not uni_city or host_city.id != uni_city.id:
+        en.append(f"the job must be in the school's city ({cu.city or 'not given'}), not {p.host.city}")
+        zh.append(f"工作地点须在学校所在城市（{cu.city or '未填写'}），而非{p.host.city}")
+    months = t["work_study_min_months_at_school"]
+    if cu.study_start is None or add_months(cu.study_start, months) > p.internship.start:
+        en.append(f"the student must have studied at the school for more than {months} months by the start")
+        zh.append(f"开始时须已在本校连续学习 {months} 个月以上")
+    if c.days > t["work_study_max_days"]:
+        en.append(f"one annotation covers at most {t['work_study_max_days']} days, not {c.days}")
+        zh.append(f"每次加注最长 {t['work_study_max_days']} 天，而非 {c.days} 天")
+    return en, zh
+
+
+def _x1_paid_work(c: _Ctx) -> Hit:
+    if c.p.internship.pay.kind != "salary":
+        return None
+    en, zh = _work_study_gaps(c)
+    if not en:
+        return None
+    return {"why": "; ".join(en), "why_zh": "；".join(zh), "field": "internship.pay.kind"}
+
+
+def _x1_work_study(c: _Ctx) -> Hit:
+    if c.p.internship.pay.kind != "salary" or _work_study_gaps(c)[0]:
+        return None
+    t, cu = c.t, c.p.china_university
+    assert cu is not None and cu.city
+    city = c.rules.city(cu.city)
+    return {
+        "hours": c.p.internship.hours_per_week,
+        "term_week": t["work_study_term_hours_week"],
+        "term_month": t["work_study_term_hours_month"],
+        "vacation_week": t["work_study_vacation_hours_week"],
+        "vacation_month": t["work_study_vacation_hours_month"],
+        "city": city.en if city else cu.city,
+        "city_zh": city.zh if city else cu.city,
+        "max_days": t["work_study_max_days"],
+        "annotation_days": t["work_study_annotation_days"],
+        "field": "internship.pay.kind",
+    }
 
 
 def _s2_translation(c: _Ctx) -> Hit:
@@ -298,6 +498,45 @@ def _x1_no_admission(c: _Ctx) -> Hit:
     if c.p.china_university is None:
         return {"min_days": c.t["x1_min_study_days"], "field": "china_university"}
     return None
+
+
+def _x1_stay_too_short(c: _Ctx) -> Hit:
+    """No admission (or one that ends within the minimum) and a plan shorter than an X1 programme."""
+    minimum = c.t["x1_min_study_days"]
+    cu = c.p.china_university
+    if cu is not None and (cu.study_end is None or (cu.study_end - c.arrival).days + 1 > minimum):
+        return None
+    days, basis, basis_zh = c.planned_stay()
+    if days > minimum:
+        return None
+    field = "stay.departure" if c.p.stay.departure else "internship.end"
+    return {"stay_days": days, "stay_basis": basis, "stay_basis_zh": basis_zh, "min_days": minimum, "field": field}
+
+
+def _x1_permit_held(c: _Ctx) -> bool:
+    cu = c.p.china_university
+    return cu is not None and cu.residence_permit_expiry is not None
+
+
+def earliest_x1_start(c: _Ctx) -> date:
+    """Arrival, then the residence permit, then the annotation review: the first day an intern may start."""
+    return c.arrival + timedelta(days=c.t["residence_permit_processing_days"] + c.t["annotation_processing_days"])
+
+
+def _x1_start_too_soon(c: _Ctx) -> Hit:
+    if _x1_permit_held(c):
+        return None
+    earliest = earliest_x1_start(c)
+    if c.p.internship.start >= earliest:
+        return None
+    return {
+        "start": c.p.internship.start,
+        "earliest": earliest,
+        "arrival": c.arrival,
+        "rp_days": c.t["residence_permit_processing_days"],
+        "annotation_days": c.t["annotation_processing_days"],
+        "field": "internship.start",
+    }
 
 
 def _x1_x2(c: _Ctx) -> Hit:
@@ -409,7 +648,7 @@ def _x1_out_of_city(c: _Ctx) -> Hit:
 
 
 def _x1_reentry(c: _Ctx) -> Hit:
-    return _s2_visa_free_conversion(c) and {"status": c.entry, "field": "stay.entry_status"}
+    return {**c.tense(), **c.status_values(), "field": "stay.entry_status"} if c.visa_free_entry else None
 
 
 def _x1_rp_overdue(c: _Ctx) -> Hit:
@@ -431,10 +670,16 @@ PREDICATES: dict[str, Predicate] = {
     "PASSPORT_VALIDITY_SHORT": _passport_short,
     "PASSPORT_EXPIRES_BEFORE_END": _passport_before_end,
     "VISA_FREE_NO_INTERNSHIP": _visa_free,
-    "ENTRY_STATUS_NO_INTERNSHIP": _entry_fml,
+    "VISA_FREE_POLICY_ENDS": _visa_free_policy_ends,
+    "VISA_FREE_NOT_COVERED": _visa_free_not_covered,
+    "VISA_FREE_STAY_EXCEEDED": _visa_free_stay_exceeded,
+    "ENTRY_STATUS_NO_INTERNSHIP": _entry_no_internship,
+    "K_VISA_NO_INTERNSHIP": _k_visa,
     "REGISTRATION_OVERDUE": _registration_overdue,
     "RULES_STALE": _rules_stale,
     "INTERGOVERNMENTAL_PROGRAMME": _intergovernmental,
+    "PLAN_ARRIVAL_AFTER_START": _arrival_after_start,
+    "PLAN_DEPARTURE_BEFORE_END": _departure_before_end,
     "S2_NOT_ENROLLED": _s2_not_enrolled,
     "S2_UNIVERSITY_NOT_RECOGNISED": _s2_not_recognised,
     "S2_UNIVERSITY_UNVERIFIED": _s2_unverified,
@@ -446,11 +691,14 @@ PREDICATES: dict[str, Predicate] = {
     "S2_VISA_FREE_CONVERSION_UNCONFIRMED": _s2_visa_free_conversion,
     "S2_PAY_UNCLEAR": _salary,
     "S2_TRANSLATION_REQUIRED": _s2_translation,
+    "S2_STAY_BEYOND_INTERNSHIP": _s2_stay_beyond_internship,
     "S2_APPLY_IN_CHINA": _always,
     "S2_DISCRETIONARY": _always,
     "X1_NO_ADMISSION": _x1_no_admission,
+    "X1_STAY_TOO_SHORT": _x1_stay_too_short,
     "X1_X2_NOT_ELIGIBLE": _x1_x2,
-    "X1_PAID_WORK": _salary,
+    "X1_PAID_WORK": _x1_paid_work,
+    "X1_WORK_STUDY_ANNOTATION": _x1_work_study,
     "X1_CONCURRENT_INTERNSHIP": _x1_concurrent,
     "X1_NOT_RELATED_TO_STUDIES": _x1_not_related,
     "X1_RELEVANCE_UNCLEAR": _x1_relevance,
@@ -459,6 +707,7 @@ PREDICATES: dict[str, Predicate] = {
     "X1_PERMIT_VALIDITY_SHORT": _x1_permit_short,
     "X1_LEAD_TIME_SHORT": _x1_lead_time,
     "X1_PERMIT_FIRST": _x1_permit_first,
+    "X1_START_TOO_SOON": _x1_start_too_soon,
     "X1_OUT_OF_CITY": _x1_out_of_city,
     "X1_REENTRY_REQUIRED": _x1_reentry,
     "X1_RESIDENCE_PERMIT_OVERDUE": _x1_rp_overdue,
@@ -558,6 +807,7 @@ def _findings(route: str, c: _Ctx) -> list[Finding]:
 
 
 def _finding(rule: Any, values: dict[str, Any], fld: str | None) -> Finding:
+    hint = rule.hint or {}
     return Finding(
         code=rule.code,
         severity=rule.severity,
@@ -565,7 +815,10 @@ def _finding(rule: Any, values: dict[str, Any], fld: str | None) -> Finding:
         message_zh=_format(rule.message.get("zh", rule.message["en"]), values),
         field=fld,
         sources=rule.sources,
-        hint=_format(rule.hint["en"], values) if rule.hint else None,
+        hint=_format(hint["en"], values) if "en" in hint else None,
+        hint_zh=_format(hint["zh"], values) if "zh" in hint else None,
+        label=rule.label["en"],
+        label_zh=rule.label["zh"],
     )
 
 
@@ -638,6 +891,13 @@ def _status(day: date, done: bool, today: date) -> str:
     return "late" if day < today else "upcoming"
 
 
+def s2_path(p: Placement) -> str:
+    """How the S2 is applied for: a port visa before arrival, or a change of status in China."""
+    if p.stay.in_china == "yes":
+        return "change"
+    return "port" if p.stay.entry_status in (None, "S2") else "change"
+
+
 def _deadlines(route: str, c: _Ctx) -> list[Deadline]:
     p, t, texts = c.p, c.t, c.rules.texts
     arrival_basis = "stay.arrival" if p.stay.arrival else "internship.start (stay.arrival is not given)"
@@ -656,24 +916,18 @@ def _deadlines(route: str, c: _Ctx) -> list[Deadline]:
         + (" (a hotel registers its guests itself)" if p.stay.accommodation == "hotel" else ""),
         p.stay.registered_on is not None,
     )
-    cu = p.china_university
-    if route == "x1":
-        rp_days = t["residence_permit_days"]
+    limit = c.stay_limit()
+    if limit is not None:
         add(
-            "residence_permit",
-            c.arrival + timedelta(days=rp_days),
-            f"EEAL art. 30: within {rp_days} days of entry on an X1 visa; {arrival_basis} "
-            f"{c.arrival.isoformat()} + {rp_days} days",
-            cu is not None and cu.residence_permit_expiry is not None,
-        )
-        lead = t["annotation_lead_days"]
-        add(
-            "annotation_application",
-            p.internship.start - timedelta(days=lead),
-            f"internship.start {p.internship.start.isoformat()} - {lead} days: university approval and the "
-            "exit-entry annotation must be in place before the first day",
+            "visa_free_stay_ends",
+            limit[1],
+            f"{p.stay.entry_status} entry: a stay of at most {limit[0]} days; {arrival_basis} "
+            f"{c.arrival.isoformat()} + {limit[0]} days",
             False,
         )
+    cu = p.china_university
+    if route == "x1":
+        _x1_deadlines(c, add, reg, arrival_basis)
         if cu is not None and (cu.residence_permit_expiry or cu.study_end):
             day: date | None = cu.residence_permit_expiry or cu.study_end
             basis = (
@@ -684,13 +938,100 @@ def _deadlines(route: str, c: _Ctx) -> list[Deadline]:
             assert day is not None
             add("departure", day, f"{basis} {day.isoformat()}: leave or extend the permit by then", False)
     else:
+        _s2_application(c, add, limit)
         add(
             "departure",
             p.internship.end,
             f"internship.end {p.internship.end.isoformat()}: the S2 stay is tied to the internship",
             False,
         )
-    return sorted(out, key=lambda d: (d.date, d.id))
+    return sorted(out, key=lambda d: (d.date, _ORDER.get(d.id, 99), d.id))
+
+
+# the order of the steps, for deadlines that fall on the same day
+_ORDER = {
+    "accommodation_registration": 0,
+    "s2_application": 1,
+    "residence_permit": 2,
+    "university_approval": 3,
+    "annotation_application": 4,
+    "visa_free_stay_ends": 5,
+    "departure": 6,
+}
+
+
+def _x1_deadlines(c: _Ctx, add: Callable[[str, date, str, bool], None], reg: date, arrival_basis: str) -> None:
+    """arrival → registration → residence permit → university approval → annotation → first day, in that order:
+    each step's date is its latest useful day, never before the step it depends on."""
+    p, t = c.p, c.t
+    start = p.internship.start
+    held = _x1_permit_held(c)
+    lead, review = t["annotation_lead_days"], t["annotation_processing_days"]
+    approval_latest = start - timedelta(days=lead)
+    annotation_latest = start - timedelta(days=review)
+    floor = reg
+    if c.entry in (None, "X1"):
+        rp_days = t["residence_permit_days"]
+        rp_legal = c.arrival + timedelta(days=rp_days)
+        rp = rp_legal if held else max(reg, min(rp_legal, approval_latest))
+        earlier = "" if held or rp == rp_legal else f"; earlier, {rp.isoformat()}, so that the approval can follow"
+        add(
+            "residence_permit",
+            rp,
+            f"EEAL art. 30: within {rp_days} days of entry on an X1 visa; {arrival_basis} "
+            f"{c.arrival.isoformat()} + {rp_days} days{earlier}",
+            held,
+        )
+        floor = rp if not held else floor
+    approval = approval_latest if held else max(floor, approval_latest)
+    add(
+        "university_approval",
+        approval,
+        f"internship.start {start.isoformat()} - {lead} days: universities need 8 working days to a month"
+        + ("" if approval == approval_latest else f"; not before the residence permit step ({floor.isoformat()})"),
+        False,
+    )
+    annotation = max(approval, annotation_latest)
+    add(
+        "annotation_application",
+        annotation,
+        f"internship.start {start.isoformat()} - {review} days of exit-entry review; after the university's approval"
+        + ("" if annotation == annotation_latest else f" ({approval.isoformat()})"),
+        False,
+    )
+
+
+def _s2_application(
+    c: _Ctx, add: Callable[[str, date, str, bool], None], limit: tuple[int, date] | None
+) -> None:
+    """The deadline that matters most to the host: when the S2 application must be filed."""
+    p, t = c.p, c.t
+    if s2_path(p) == "port":
+        lead = t["s2_port_visa_lead_days"]
+        arrival_basis = "stay.arrival" if p.stay.arrival else "internship.start (stay.arrival is not given)"
+        add(
+            "s2_application",
+            c.arrival - timedelta(days=lead),
+            f"port visa: approved before the student travels; the host files it with the exit-entry administration "
+            f"at least {lead} days before arrival ({arrival_basis} {c.arrival.isoformat()} - {lead} days)",
+            False,
+        )
+        return
+    lead = t["s2_change_lead_days"]
+    ends = limit[1] if limit is not None else None
+    anchor = min(ends, p.internship.start) if ends else p.internship.start
+    what = (
+        f"the {p.stay.entry_status} stay ends {ends.isoformat()}"
+        if ends and anchor == ends
+        else f"internship.start {p.internship.start.isoformat()}"
+    )
+    add(
+        "s2_application",
+        anchor - timedelta(days=lead),
+        f"change of status in China: EEAL art. 29, at least {lead} days before the current stay ends; {what} - "
+        f"{lead} days",
+        False,
+    )
 
 
 def assess(p: Placement, rules: Rules, today: date) -> Assessment:
@@ -707,29 +1048,53 @@ def assess(p: Placement, rules: Rules, today: date) -> Assessment:
             deadlines=tuple(_deadlines(route, c)),
             pilot=c.pilot if route == "s2" else None,
         )
-    if routes["x1"].verdict != "ineligible":
-        recommended: str | None = "x1"
-    elif routes["s2"].verdict != "ineligible":
-        recommended = "s2"
-    else:
-        recommended = None
-    key = f"recommend_{recommended or 'none'}_{routes[recommended].verdict if recommended else 'none'}"
-    text = rules.texts.get(key) or rules.texts.get(f"recommend_{recommended or 'none'}", {"en": "", "zh": ""})
+    recommended, key = recommend(routes)
+    text = rules.texts[key]
+    stay_days = c.planned_stay()[0]
 
-    def values(lang: str) -> dict[str, str]:
-        return {
-            **{r: rules.texts[f"verdict_{routes[r].verdict}"][lang] for r in ("s2", "x1")},
-            **{
-                f"blocks_{r}": ", ".join(f.code for f in routes[r].findings if f.severity == "block") or "—"
-                for r in ("s2", "x1")
-            },
-        }
+    def values(lang: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"stay_days": stay_days, "min_days": c.t["x1_min_study_days"]}
+        for r in ("s2", "x1"):
+            verdict = routes[r].verdict
+            out[r] = rules.texts[f"verdict_{verdict}"][lang]
+            out[f"{r}_reason"] = _reason(routes[r], rules, lang)
+        return out
 
     return Assessment(
         reference_date=today,
         rules_version=rules.version,
         recommended_route=recommended,
         recommendation=_format(text["en"], values("en")),
-        recommendation_zh=_format(text.get("zh", ""), values("zh")),
+        recommendation_zh=_format(text["zh"], values("zh")),
         routes=routes,
     )
+
+
+def recommend(routes: dict[str, RouteAssessment]) -> tuple[str | None, str]:
+    """The route to recommend and the text that explains it (docs/spec/report.md, recommended_route).
+
+    X1 first (the visa is obtained before travel), unless it is ineligible, or S2 is eligible and the X1
+    programme would have to be longer than the student's own plan (X1_STAY_TOO_SHORT)."""
+    s2, x1 = routes["s2"], routes["x1"]
+    if s2.verdict == "eligible" and "X1_STAY_TOO_SHORT" in x1.codes():
+        return "s2", "recommend_s2_plan"
+    if x1.verdict != "ineligible":
+        return "x1", "recommend_x1"
+    if s2.verdict != "ineligible":
+        return "s2", "recommend_s2"
+    return None, "recommend_none"
+
+
+def _reason(route: RouteAssessment, rules: Rules, lang: str) -> str:
+    """Why a route has its verdict: the labels of the findings that decide it (BLOCK, else CONFIRM)."""
+    severity = {"ineligible": "block", "uncertain": "confirm"}.get(route.verdict)
+    template = rules.texts[f"reason_{route.verdict}"][lang]
+    if severity is None:
+        return template
+    seen: list[str] = []
+    for f in route.findings:
+        label = f.label if lang == "en" else f.label_zh
+        if f.severity == severity and label not in seen:
+            seen.append(label)
+    labels = ("; " if lang == "en" else "；").join(seen)
+    return template.format(labels=labels)
