@@ -1,28 +1,32 @@
-"""`internpack batch`: one pack per placement of a cohort, in parallel worker processes, with a cohort summary.
+"""`internpack batch`: one pack per placement of a cohort, in parallel worker processes, with a cohort overview.
 
 Worker processes are forked first, from a process that has read nothing yet. Rows are then validated and
-assessed here (cheap), so a bad row is reported and skipped and two students with the same slug get
-distinct, stable folders; each pack to build is sent to a worker as a Task. A worker imports the heavy
-libraries with its first pack and renders many. A pack whose inputs are unchanged (per its
-manifest) is kept; a changed one is replaced atomically."""
+assessed here (cheap), so every row that reads gets its assessment and a status, and two students with the
+same slug get distinct, stable folders; each pack to build is sent to a worker as a Task. A worker imports
+the heavy libraries with its first pack and renders many.
+
+Statuses (spec/cli.md): ``ready`` (no placeholder, the route built is not ineligible), ``draft`` (letters
+built with placeholders for missing fields), ``route ineligible`` (a route asked for by name and built),
+``no route`` (nothing recommended: no pack), ``sheet error`` (the row could not be read). A pack is kept
+across runs and days while its placement, options and versions are unchanged: the reference date is not
+part of the keep key, so letters keep their date; statuses, deadlines and the overview are refreshed on
+every run. ``strict`` gives the behaviour of build: a row with missing fields or no route is refused."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
+import shutil
 import sys
 import time
-import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, outdir
+from generator import outdir
 from generator.errors import InputError, InternpackError, Problem
 from generator.loader import Source
 from generator.pack import BuildOptions, build, manifest_inputs, routes_to_build
@@ -37,10 +41,18 @@ class Row:
     source: Source | None
     result: CheckResult | None = None
     folder: str | None = None
-    status: str = "pending"  # built | kept | refused | failed
+    status: str = "pending"  # the pack: built | kept | refused | failed | skipped (none to build) | outdated
     errors: list[str] = field(default_factory=list)
     note: str = ""
     seconds: float = 0.0
+    state: str = ""  # ready | draft | route ineligible | no route | sheet error | failed
+    routes: list[str] = field(default_factory=list)  # the routes of its pack
+    blanks: list[str] = field(default_factory=list)  # fields its letters print as placeholders
+    untranslated: int = 0
+    sheet_row: int | None = None
+    extras: dict[str, str] = field(default_factory=dict)  # the sheet's own # columns
+    cells: dict[str, str] = field(default_factory=dict)  # a row that could not be read: its cells as text
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,17 +61,58 @@ class BatchOutcome:
     out: Path
     summary_files: list[str]
     interrupted: bool = False
+    strict: bool = False
+    notes: list[str] = field(default_factory=list)  # about the sheet: which worksheet, duplicates
+    stale: list[str] = field(default_factory=list)  # folders in OUT no row produces any more
+    pruned: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter[str]:
         return Counter(r.status for r in self.rows)
 
     @property
+    def states(self) -> Counter[str]:
+        return Counter(r.state for r in self.rows)
+
+    @property
     def exit_code(self) -> int:
         c = self.counts
         if c["failed"] or self.interrupted:
             return 1
-        return 2 if c["refused"] else 0
+        if self.strict:
+            return 2 if c["refused"] else 0
+        return 2 if self.states["sheet error"] else 0
+
+    def summary_lines(self) -> list[str]:
+        """What the command prints on stdout: statuses, what happened to the packs, the overview files."""
+        s, c = self.states, self.counts
+        order = ("ready", "draft", "route ineligible", "no route", "sheet error", "failed")
+        lines = [
+            f"{len(self.rows)} placements: " + ", ".join(f"{s[k]} {k}" for k in order if s[k] or k in order[:2]) + "."
+        ]
+        packs = [("built", "built"), ("kept", "unchanged (kept)"), ("outdated", "not rebuilt (--summary-only)")]
+        packs += [("refused", "refused"), ("failed", "failed")]
+        lines.append("Packs: " + ", ".join(f"{c[k]} {words}" for k, words in packs if c[k] or k in ("built", "kept")))
+        if self.summary_files:
+            lines.append(f"Overview: {self.out}/" + ", ".join(self.summary_files))
+        if self.stale:
+            lines.append(
+                f"{len(self.stale)} folder(s) in {self.out} no row produces any more: "
+                + ", ".join(self.stale)
+                + " (--prune removes them)"
+            )
+        if self.pruned:
+            lines.append(f"Pruned {len(self.pruned)} folder(s): " + ", ".join(self.pruned))
+        return lines
+
+    def message_lines(self) -> list[str]:
+        """What the command prints on stderr, each once: notes about the sheet, then every row's errors."""
+        lines = [f"Note: {n}" for n in self.notes]
+        for row in self.rows:
+            if row.status in ("refused", "failed") or row.state == "sheet error":
+                lines += [f"Error: {e}" for e in row.errors]
+            lines += [f"Note: {row.label}: {n}" for n in row.notes]
+        return list(dict.fromkeys(lines))
 
 
 def _label(source: Source) -> str:
@@ -69,26 +122,43 @@ def _label(source: Source) -> str:
 
 def _row_options(opts: BuildOptions, result: CheckResult) -> BuildOptions:
     """The batch options, with the row's own route and languages where the command gave none."""
-    return BuildOptions(
+    return replace(
+        opts,
         route=opts.route or result.placement.route,
         languages=opts.languages or tuple(result.placement.languages),
-        formats=opts.formats,
-        allow_blanks=opts.allow_blanks,
+        force=False,
     )
 
 
-def _unchanged(folder: Path, expected: dict[str, Any]) -> bool:
-    """The pack in ``folder`` was made from the same inputs (manifest_inputs; the placement by content,
-    wherever its file now is) and all its files are there."""
+def _keep_key(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What decides whether a pack is kept: its manifest's inputs without the reference date (letters keep
+    their date across days) and without allow_blanks (a pack without placeholders is the same either way;
+    one with them is refused in strict mode before this is asked)."""
+    key = {k: inputs.get(k) for k in ("tool_version", "rules_version")}
+    key["options"] = {k: v for k, v in (inputs.get("options") or {}).items() if k != "allow_blanks"}
+    key["placement"] = (inputs.get("placement") or {}).get("sha256")
+    return key
+
+
+def _kept_pack(folder: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
+    """The report of the pack in ``folder`` if it was made from the same inputs (the placement by content,
+    wherever its file now is) and all its files are there; None when it must be built."""
     try:
         m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if any(m.get(k) != v for k, v in expected.items() if k != "placement"):
-        return False
-    if (m.get("placement") or {}).get("sha256") != expected["placement"]["sha256"]:
-        return False
-    return all((folder / f["path"]).is_file() and (folder / f["path"]).stat().st_size == f["size"] for f in m["files"])
+        if _keep_key(m) != _keep_key(expected):
+            return None
+        if not all(
+            (folder / f["path"]).is_file() and (folder / f["path"]).stat().st_size == f["size"] for f in m["files"]
+        ):
+            return None
+        report: dict[str, Any] = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return report
+
+
+def _unchanged(folder: Path, expected: dict[str, Any]) -> bool:
+    return _kept_pack(folder, expected) is not None
 
 
 def _suffix(result: CheckResult) -> str:
@@ -96,26 +166,112 @@ def _suffix(result: CheckResult) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:6]
 
 
-def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, today: str | None) -> list[Row]:
+def problem_lines(exc: InputError, label: str, letters: dict[str, str] | None = None) -> list[str]:
+    """An error's lines, each naming the row once: ``cohort.xlsx row 7, column internship.start (CH): …``,
+    or ``a.yaml:12: student.email: …`` for a placement file."""
+    from generator.cohort import problem_line
+
+    out = []
+    for p in exc.problems:
+        line = problem_line(p, letters or {})
+        if line != str(p):
+            out.append(line)
+            continue
+        text = (f"{p.path}: " if p.path else "") + p.message + (f" ({p.hint})" if p.hint else "")
+        where = label + (f":{p.line}" if p.line and p.file and Path(p.file).name == label else "")
+        out.append(f"{where}: {text}")
+    return list(dict.fromkeys(out))
+
+
+def _blank_fields(report: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(b["field"] for b in report.get("blanks", [])))
+
+
+def _settle(row: Row) -> None:
+    """The row's status from what its pack holds."""
+    if row.status in ("refused", "failed") and row.result is None:
+        row.state = "sheet error"
+        return
+    if row.status == "failed":
+        row.state = "failed"
+        return
+    if row.state:  # decided while planning (no route) or refused in strict mode
+        return
+    assert row.result is not None
+    routes = row.result.assessment.routes
+    if row.status == "refused" and not row.blanks:
+        row.state = "sheet error"  # the placement reads, but its pack cannot be made from it (e.g. its logo)
+    elif any(routes[r].verdict == "ineligible" for r in row.routes):
+        row.state = "route ineligible"
+    elif row.blanks:
+        row.state = "draft"
+    else:
+        row.state = "ready"
+
+
+def plan(
+    sources: list[Source],
+    unreadable: list[Problem],
+    opts: BuildOptions,
+    today: str | None,
+    *,
+    sheet: Any = None,
+    strict: bool = False,
+) -> list[Row]:
     from generator.compose import slug_of
 
+    letters = sheet.letters if sheet is not None else {}
     rows: list[Row] = []
     for problem in unreadable:
         rows.append(Row(len(rows), problem.file or "?", None, status="refused", errors=[str(problem)]))
-    for source in sources:
-        row = Row(len(rows), _label(source), source)
-        rows.append(row)
-        try:
-            row.result = check_source(source, today)
-        except InputError as exc:  # its lines name the file and line, or the sheet row and column
-            row.status, row.errors = "refused", exc.lines()
-            continue
-        try:
-            routes_to_build(row.result, _row_options(opts, row.result).route)
-        except InputError as exc:  # about the placement as a whole: say which one
-            row.status, row.errors = "refused", [f"{row.label}: {line}" for line in exc.lines()]
-    # folders: the slug, with a suffix from the student's own data when two rows share it
-    valid = [r for r in rows if r.result is not None and r.status == "pending"]
+    pending: list[tuple[int, Source | None]] = [(s.row or 0, s) for s in sources]
+    if sheet is not None:
+        pending += [(n, None) for n in sheet.row_problems]
+        pending.sort(key=lambda x: x[0])
+    for number, source in pending:
+        if source is None:  # a sheet row whose cells cannot be used
+            name = Path(sheet.name).name
+            row = Row(len(rows), f"{name} row {number}", None, status="refused", sheet_row=number)
+            row.errors = list(sheet.row_problems[number])
+            row.cells = dict(sheet.row_cells.get(number, {}))
+            rows.append(row)
+        else:
+            row = Row(len(rows), _label(source), source, sheet_row=source.row)
+            rows.append(row)
+            try:
+                row.result = check_source(source, today)
+            except InputError as exc:  # its lines name the file and line, or the sheet row and column
+                row.status, row.errors = "refused", problem_lines(exc, row.label, letters)
+                row.cells = {
+                    str(k): str(v)
+                    for k, v in _flat(source.data).items()
+                    if k in ("student.family_name", "student.given_names", "host.name_en", "host.city")
+                    or k.startswith("internship.")
+                }
+                row.cells = {
+                    "student": " ".join(
+                        x for x in (row.cells.get("student.family_name"), row.cells.get("student.given_names")) if x
+                    ),
+                    "host": row.cells.get("host.name_en", ""),
+                    "city": row.cells.get("host.city", ""),
+                    "start": row.cells.get("internship.start", ""),
+                    "end": row.cells.get("internship.end", ""),
+                }
+            else:
+                try:
+                    row.routes = routes_to_build(row.result, _row_options(opts, row.result).route)
+                except InputError as exc:  # about the placement as a whole: say which one
+                    row.state = "no route"
+                    row.status = "refused" if strict else "skipped"
+                    if strict:
+                        row.errors = [f"{row.label}: {line}" for line in exc.lines()]
+        if sheet is not None and number in sheet.extras:
+            row.extras = dict(sheet.extras[number])
+        if sheet is not None and number in sheet.row_notes:
+            row.notes += sheet.row_notes[number]
+    # folders: the slug, with a suffix from the student's own data when two rows share it (a row with no
+    # route keeps its folder too, so its earlier pack is not taken for a stale one)
+    valid = [r for r in rows if r.result is not None and r.status in ("pending", "skipped", "refused") and not r.errors]
     slugs = Counter(slug_of(r.result) for r in valid if r.result)
     taken: dict[str, Row] = {}
     for row in valid:
@@ -124,15 +280,26 @@ def plan(sources: list[Source], unreadable: list[Problem], opts: BuildOptions, t
         if slugs[slug] > 1:
             folder = f"{slug}-{_suffix(row.result)}"
             row.note = f"same name and start date as another row: folder suffixed {folder[len(slug) :]}"
+            row.notes.append(row.note)
         else:
             folder = slug
         if folder in taken:
-            row.status = "refused"
+            row.status, row.state = "refused", "sheet error"
             row.errors = [f"{row.label}: the same student and internship as {taken[folder].label} (folder {folder})"]
             continue
         taken[folder] = row
         row.folder = folder
     return rows
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+    elif prefix:
+        out[prefix[:-1]] = data
+    return out
 
 
 # -- workers ------------------------------------------------------------------------------------
@@ -150,14 +317,15 @@ class Task:
     opts: BuildOptions
     out: Path
     placement_dir: Path
+    letters: tuple[tuple[str, str], ...] = ()
 
 
-def _worker_build(task: Task) -> tuple[int, str, list[str], float]:
+def _worker_build(task: Task) -> tuple[int, str, list[str], float, dict[str, Any]]:
     started = time.perf_counter()
     renderers = default_renderers()
     try:
         warm_up(renderers, task.opts.formats)  # the first task of a process imports and sets up; later ones reuse it
-        build(
+        built = build(
             task.result,
             task.out,
             task.opts,
@@ -166,31 +334,43 @@ def _worker_build(task: Task) -> tuple[int, str, list[str], float]:
             folder_name=task.folder,
         )
     except InputError as exc:
-        return task.index, "refused", [f"{task.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+        lines = problem_lines(exc, task.label, dict(task.letters))
+        return task.index, "refused", lines, time.perf_counter() - started, {}
     except InternpackError as exc:
-        return task.index, "failed", [f"{task.label}: {line}" for line in exc.lines()], time.perf_counter() - started
+        return (
+            task.index,
+            "failed",
+            [f"{task.label}: {line}" for line in exc.lines()],
+            time.perf_counter() - started,
+            {},
+        )
     except Exception as exc:  # one bad row must not stop the cohort
         return (
             task.index,
             "failed",
             [f"{task.label}: internal error: {type(exc).__name__}: {exc}"],
             time.perf_counter() - started,
+            {},
         )
-    return task.index, "built", [], time.perf_counter() - started
+    info = {"blanks": _blank_fields(built.report), "untranslated": len(built.report.get("untranslated", []))}
+    return task.index, "built", [], time.perf_counter() - started, info
 
 
-def _in_worker(task: Task) -> tuple[int, str, list[str], float]:
+def _in_worker(task: Task) -> tuple[int, str, list[str], float, dict[str, Any]]:
     """What the pool runs: looks _worker_build up at call time (picklable by name, patchable in tests)."""
     return _worker_build(task)
 
 
 class Progress:
-    """A progress bar on a terminal (done/total, failures, rate, time left), plain lines otherwise."""
+    """A progress bar on a terminal (done/total, refusals, rate and time left from the packs actually built),
+    one plain line per row otherwise. The errors themselves are printed once, by the command, at the end."""
 
-    def __init__(self, total: int, stream: Any = None) -> None:
+    def __init__(self, total: int, stream: Any = None, to_build: int | None = None) -> None:
         self.total = total
         self.done = 0
-        self.failed = 0
+        self.refused = 0
+        self.built = 0
+        self.to_build = total if to_build is None else to_build
         self.start = time.perf_counter()
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -198,24 +378,25 @@ class Progress:
     def update(self, row: Row) -> None:
         self.done += 1
         if row.status in ("failed", "refused"):
-            self.failed += 1
-        elapsed = time.perf_counter() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate else 0.0
+            self.refused += 1
+        if row.status in ("built", "failed") or (row.status == "refused" and row.seconds > 0):
+            self.built += 1
         if self.tty:
+            elapsed = time.perf_counter() - self.start
+            rate = self.built / elapsed if self.built and elapsed > 0 else 0.0
+            left = (self.to_build - self.built) / rate if rate else 0.0
             width = 28
             filled = int(width * self.done / max(self.total, 1))
+            speed = f" · {rate:.2f} packs/s · {int(left) // 60}:{int(left) % 60:02d} left" if rate else ""
             self.stream.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} · {self.failed} failed · "
-                f"{rate:.1f} packs/s · {int(left) // 60}:{int(left) % 60:02d} left "
+                f"\r\x1b[K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} · "
+                f"{self.refused} refused{speed}"
             )
             if self.done == self.total:
-                self.stream.write("\n")
+                self.stream.write("\r\x1b[K")
         else:
             what = row.folder or row.label
             self.stream.write(f"[{self.done}/{self.total}] {row.status} {what} ({row.seconds:.1f} s)\n")
-            for err in row.errors:
-                self.stream.write(f"    {err}\n")
         self.stream.flush()
 
 
@@ -227,28 +408,46 @@ def run_batch(
     jobs: int | None = None,
     today: str | None = None,
     force: bool = False,
-    progress: Callable[[int], Progress] | None = None,
+    progress: Callable[..., Progress] | None = None,
+    strict: bool = False,
+    summary_only: bool = False,
+    prune: bool = False,
+    dates: str = "iso",
 ) -> BatchOutcome:
     from generator.clock import reference_date
-    from generator.cohort import read_cohort
+    from generator.cohort import read_cohort_sheet
 
     day = reference_date(today).isoformat()
     jobs = jobs or os.cpu_count() or 1
+    if not strict:  # every row that reads gets its letters; missing fields are printed as placeholders
+        opts = replace(opts, allow_blanks=True)
     # the workers are forked first, from a process that holds neither the cohort nor its results
-    pool = _fork_workers(jobs) if jobs > 1 else None
+    pool = _fork_workers(jobs) if jobs > 1 and not summary_only else None
     try:
-        sources, unreadable = read_cohort(cohort)
-        rows = plan(sources, unreadable, opts, day)
+        sheet = read_cohort_sheet(cohort, dates)
+        rows = plan(sheet.sources, sheet.unreadable, opts, day, sheet=sheet, strict=strict)
         os.close(outdir.open_out(out)[0])  # one rule for an OUT that cannot be created or written: exit 2
         tasks = []
+        letters = tuple(sorted(sheet.letters.items()))
         for row in rows:
             if row.status != "pending":
                 continue
             assert row.result is not None and row.folder is not None and row.source is not None
             row_opts = _row_options(opts, row.result)
-            routes = routes_to_build(row.result, row_opts.route)
-            if not force and _unchanged(out / row.folder, manifest_inputs(row.result, row_opts, routes)):
+            report = _kept_pack(out / row.folder, manifest_inputs(row.result, row_opts, row.routes))
+            if report is not None and not force:
                 row.status = "kept"
+                row.blanks = _blank_fields(report)
+                row.untranslated = len(report.get("untranslated", []))
+                if strict and row.blanks and not opts.allow_blanks:
+                    row.status, row.state = "refused", "draft"
+                    row.errors = [
+                        f"{row.label}: the letters need {', '.join(row.blanks)} (missing from the placement; "
+                        "fill them in, or run with --allow-blanks)"
+                    ]
+                continue
+            if summary_only:
+                row.status = "outdated"  # no pack, or one made from other inputs: left as it is
                 continue
             base = Path(row.source.name)
             tasks.append(
@@ -260,11 +459,13 @@ def run_batch(
                     replace(row_opts, force=True),
                     out,
                     (base if base.is_dir() else base.parent).resolve(),
+                    letters,
                 )
             )
         bar = (progress or Progress)(len(rows))
+        bar.to_build = len(tasks)
         for row in rows:
-            if row.status in ("refused", "kept"):
+            if row.status != "pending":
                 bar.update(row)
         interrupted = False
         try:
@@ -272,12 +473,46 @@ def run_batch(
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            _sweep(out)
+            if not summary_only:
+                _sweep(out)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    files = [] if interrupted else write_summary(rows, out, cohort, day)
-    return BatchOutcome(rows, out, files, interrupted)
+    for row in rows:
+        _settle(row)
+    outcome = BatchOutcome(rows, out, [], interrupted, strict, list(sheet.notes))
+    outcome.stale = stale_folders(out, rows)
+    if prune and outcome.stale and not interrupted:
+        if outcome.states["sheet error"]:
+            outcome.notes.append(
+                "nothing was pruned: some rows could not be read, and their folders may be among those listed"
+            )
+        else:
+            for name in outcome.stale:
+                shutil.rmtree(out / name, ignore_errors=True)
+                (out / f"{name}.zip").unlink(missing_ok=True)
+            outcome.pruned, outcome.stale = outcome.stale, []
+    if not interrupted:
+        outcome.summary_files = write_summary(rows, out, cohort, day, sheet.extra_columns)
+    return outcome
+
+
+def stale_folders(out: Path, rows: list[Row]) -> list[str]:
+    """Packs in OUT that no row of the cohort produces any more (a student deleted or renamed)."""
+    wanted = {r.folder for r in rows if r.folder}
+    try:
+        entries = sorted(out.iterdir())
+    except OSError:
+        return []
+    return [
+        p.name
+        for p in entries
+        if p.is_dir()
+        and not p.is_symlink()
+        and not p.name.startswith(".")
+        and p.name not in wanted
+        and (p / "manifest.json").is_file()
+    ]
 
 
 def _fork_workers(jobs: int) -> Any:
@@ -303,9 +538,11 @@ def _run(
     bar: Progress,
     when_a_core_is_free: tuple[int, Callable[[], None]] | None = None,
 ) -> None:
-    def record(index: int, status: str, errors: list[str], seconds: float) -> None:
+    def record(index: int, status: str, errors: list[str], seconds: float, info: Any = None) -> None:
         row = rows[index]
         row.status, row.errors, row.seconds = status, errors, seconds
+        row.blanks = list((info or {}).get("blanks", []))
+        row.untranslated = int((info or {}).get("untranslated", 0))
         bar.update(row)
 
     if pool is None:
@@ -356,71 +593,39 @@ def _sweep(out: Path) -> None:
     outdir.sweep(out)
 
 
-# -- cohort summary -------------------------------------------------------------------------------
+# -- cohort overview ------------------------------------------------------------------------------
 
-SUMMARY_COLUMNS = (
-    "row",
-    "student",
-    "host",
-    "city",
-    "start",
-    "end",
-    "recommended_route",
-    "s2_verdict",
-    "s2_codes",
-    "x1_verdict",
-    "x1_codes",
-    "status",
-    "pack_folder",
-    "errors",
-)
-
-
-def summary_rows(rows: list[Row]) -> list[dict[str, str]]:
-    out = []
-    for row in rows:
-        r = row.result
-        entry = {k: "" for k in SUMMARY_COLUMNS}
-        entry["row"] = row.label
-        entry["status"] = row.status
-        entry["pack_folder"] = row.folder or ""
-        entry["errors"] = "\n".join(row.errors + ([row.note] if row.note else []))
-        if r is not None:
-            p, a = r.placement, r.assessment
-            entry.update(
-                student=p.student.full_name,
-                host=p.host.name_en,
-                city=p.host.city,
-                start=p.internship.start.isoformat(),
-                end=p.internship.end.isoformat(),
-                recommended_route=a.recommended_route or "none",
-            )
-            for route in ("s2", "x1"):
-                ra = a.routes[route]
-                entry[f"{route}_verdict"] = ra.verdict
-                entry[f"{route}_codes"] = " ".join(f.code for f in ra.findings if f.severity in ("block", "confirm"))
-        out.append(entry)
-    return out
+SUMMARY_COLUMNS = ("row", "student", "host", "city", "start", "end", "recommended", "status", "folder", "errors")
 
 
 def neutralise(value: str) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is prefixed with '."""
-    return "'" + value if value and value[0] in "=+-@\t\r" else value
+    from generator.overview import neutralise as guard
+
+    return guard(value)
 
 
-def write_summary(rows: list[Row], out: Path, cohort: Path, day: str) -> list[str]:
-    """cohort.csv, cohort.xlsx and cohort.pdf in OUT, made in this process: the summary grows with the
-    cohort, and the workers' memory must not."""
-    data = summary_rows(rows)
-    files: dict[str, bytes] = {}
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for entry in data:
-        writer.writerow({k: neutralise(v) for k, v in entry.items()})
-    files["cohort.csv"] = buf.getvalue().encode("utf-8")
-    files["cohort.xlsx"] = _xlsx(data, day)
-    files["cohort.pdf"] = _pdf(data, cohort, day)
+def write_summary(
+    rows: list[Row], out: Path, cohort: Path, day: str, extra_columns: list[str] | None = None
+) -> list[str]:
+    """The overview in OUT (overview.py), made in this process: it grows with the cohort, and the workers'
+    memory must not. Files are written beside their targets and renamed over them."""
+    from datetime import date
+
+    from generator import overview
+
+    today = date.fromisoformat(day)
+    extra = list(extra_columns or [])
+    data = overview.entries(rows, today, extra)
+    keys = [*overview.COLUMNS[:-2], *extra, *overview.COLUMNS[-2:]]
+    dues = overview.deadlines(rows)
+    fixes = [overview._no_flags(e) for r in rows if r.state in ("sheet error", "failed") or r.errors for e in r.errors]
+    fixes += [f"{r.label}: {n}" for r in rows for n in r.notes if "hidden" in n]
+    files: dict[str, bytes] = {
+        "cohort.csv": overview.csv_bytes(data, keys),
+        "cohort.xlsx": overview.xlsx_bytes(data, keys, dues, today),
+        "cohort.ics": overview.ics_bytes(dues, today),
+        "cohort.pdf": overview.pdf_bytes(data, cohort, day, dues, fixes, extra),
+    }
     for name, content in files.items():
         tmp = out / f".{name}.tmp"
         try:
@@ -432,63 +637,12 @@ def write_summary(rows: list[Row], out: Path, cohort: Path, day: str) -> list[st
                 f"writing {out / name} failed: {exc.strerror or exc}; the packs are written, the summary is not",
                 hint="free some space, then run the batch again (finished packs are kept)",
             ) from exc
-    return list(files)
+    overview.write_tree(out, "todo", overview.todo_files(rows, today))
+    return [*files, "todo/"]
 
 
-def _xlsx(data: list[dict[str, str]], day: str) -> bytes:
-    from datetime import datetime
+def _pdf(data: list[dict[str, Any]], cohort: Path, day: str) -> bytes:
+    """cohort.pdf of summary entries (overview.entries)."""
+    from generator import overview
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
-
-    from generator.render.docx import normalise_zip
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "cohort"
-    ws.append(list(SUMMARY_COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for entry in data:
-        ws.append([None] * len(SUMMARY_COLUMNS))
-        for col, key in enumerate(SUMMARY_COLUMNS, 1):
-            cell = ws.cell(row=ws.max_row, column=col)
-            cell.value = neutralise(entry[key])  # text, never a formula (and guarded like the CSV)
-            cell.data_type = "s"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    stamp = datetime.fromisoformat(day)
-    wb.properties.created = wb.properties.modified = stamp
-    buf = io.BytesIO()
-    # Workbook.save() stamps the properties with the current time: its ExcelWriter keeps ours
-    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
-    return normalise_zip(buf.getvalue(), stamp)
-
-
-def _pdf(data: list[dict[str, str]], cohort: Path, day: str) -> bytes:
-    from generator.render.html import render_page
-
-    counts = Counter(d["status"] for d in data)
-    verdicts = {route: Counter(d[f"{route}_verdict"] for d in data if d[f"{route}_verdict"]) for route in ("s2", "x1")}
-    recommended = Counter(d["recommended_route"] for d in data if d["recommended_route"])
-    html = render_page(
-        "cohort",
-        {
-            "rows": data,
-            "cohort": cohort.name,
-            "day": day,
-            "counts": sorted(counts.items()),
-            "verdicts": {r: sorted(v.items()) for r, v in verdicts.items()},
-            "recommended": sorted(recommended.items()),
-            "tool_version": __version__,
-            "pdf_title": f"Cohort summary — {cohort.name}",
-            "pdf_author": "internpack",
-            "pdf_date": f"{day}T00:00:00+00:00",
-            "primary_lang": "en",
-            "footer_ref": f"{cohort.name} · {day}",
-        },
-    )
-    renderer = default_renderers().pdf(None)  # the one this process may already have set up for its packs
-    pdf: bytes = renderer.write(renderer.render(html, "cohort summary"))
-    return pdf
+    return overview.pdf_bytes(data, cohort, day)

@@ -235,6 +235,21 @@ def build(
 )
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: the number of cores).")
 @build_options
+@click.option("--zip", "zip_", is_flag=True, help="Also write one OUT/<folder>.zip per student, for e-mail.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse rows whose letters lack fields (unless --allow-blanks) or that have no route, and exit 2.",
+)
+@click.option("--summary-only", is_flag=True, help="Refresh the cohort overview and to-do lists; touch no pack.")
+@click.option("--prune", is_flag=True, help="Remove the pack folders in OUT that no row produces any more.")
+@click.option(
+    "--dates",
+    type=click.Choice(["iso", "dmy"]),
+    default="iso",
+    show_default=True,
+    help="How the sheet writes dates as text: YYYY-MM-DD, or day/month/year (01/03/2027, 1.3.2027).",
+)
 @_today_option
 def batch(
     cohort: Path,
@@ -245,26 +260,48 @@ def batch(
     formats: str,
     force: bool,
     allow_blanks: bool,
+    zip_: bool,
+    strict: bool,
+    summary_only: bool,
+    prune: bool,
+    dates: str,
     today: str | None,
 ) -> None:
     """Build one pack per placement of a cohort: a folder of placement files, or a CSV/XLSX sheet.
 
-    Bad rows are reported and skipped; unchanged packs are kept (--force rebuilds them); the summary is
-    written to OUT/cohort.csv, cohort.xlsx and cohort.pdf. Exit status 0: all built; 2: some rows refused.
+    Every row that reads gets its pack and a status: ready, draft (letters with placeholders for missing
+    fields), route ineligible, no route, or sheet error. Unchanged packs are kept across runs and days
+    (--force rebuilds them). The overview goes to OUT/cohort.csv, .xlsx, .pdf, .ics and OUT/todo/.
+    Exit status 0: every row read; 2: some rows could not be read (--strict: some rows refused).
 
     \b
     Example:
       internpack batch cohort.xlsx -o out --jobs 2
       internpack batch placements/ -o out --route x1 --today 2026-12-01
+      internpack batch export.csv -o out --dates dmy --summary-only
     """
     from generator.batch import run_batch
     from generator.pack import BuildOptions
 
     opts = BuildOptions(
-        route=route or "", languages=_parse_lang(lang) or (), formats=_parse_formats(formats), allow_blanks=allow_blanks
+        route=route or "",
+        languages=_parse_lang(lang) or (),
+        formats=_parse_formats(formats),
+        allow_blanks=allow_blanks,
+        zip=zip_,
     )
-    outcome = run_batch(cohort, out, opts, jobs=jobs, today=today, force=force)
-    c = outcome.counts
+    outcome = run_batch(
+        cohort,
+        out,
+        opts,
+        jobs=jobs,
+        today=today,
+        force=force,
+        strict=strict,
+        summary_only=summary_only,
+        prune=prune,
+        dates=dates,
+    )
     if outcome.interrupted:
         from generator.process import terminated
 
@@ -273,15 +310,10 @@ def batch(
             err=True,
         )
         sys.exit(143 if terminated() else 130)
-    click.echo(
-        f"{len(outcome.rows)} placements: {c['built']} built, {c['kept']} unchanged (kept), "
-        f"{c['refused']} refused, {c['failed']} failed. Summary: {out}/cohort.csv, cohort.xlsx, cohort.pdf"
-    )
-    for row in outcome.rows:
-        for err in row.errors if row.status in ("refused", "failed") else []:
-            click.echo(f"Error: {err}", err=True)
-        if row.note:
-            click.echo(f"Note: {row.label}: {row.note}", err=True)
+    for line in outcome.summary_lines():
+        click.echo(line)
+    for line in outcome.message_lines():
+        click.echo(line, err=True)
     sys.exit(outcome.exit_code)
 
 

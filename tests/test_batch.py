@@ -68,6 +68,11 @@ def write_xlsx(path: Path, header: list[str], rows: list[list[str]], *, date_cel
     return path
 
 
+def packs(out: Path) -> list[str]:
+    """The pack folders in OUT (not todo/ or the overview)."""
+    return sorted(p.name for p in out.iterdir() if (p / "manifest.json").is_file())
+
+
 def _quiet(total: int) -> Progress:
     return Progress(total, io.StringIO())
 
@@ -89,8 +94,9 @@ def test_good_rows_built_bad_rows_reported_with_row_and_column(csv_batch) -> Non
     errors = [e for r in outcome.rows for e in r.errors]
     assert any("row 4, column host.uscc" in e and "'I'" in e for e in errors), errors
     assert any("row 5, column internship.end" in e and "before start" in e for e in errors), errors
+    assert {r.state for r in outcome.rows if r.status == "refused"} == {"sheet error"}
     assert outcome.exit_code == 2
-    built = sorted(p.name for p in out.iterdir() if p.is_dir())
+    built = packs(out)
     assert len(built) == 4, built
     for folder in built:
         assert (out / folder / "manifest.json").is_file()
@@ -110,16 +116,27 @@ def test_same_name_and_start_get_distinct_stable_folders(csv_batch, tmp_path: Pa
     assert sorted(r.folder for r in again.rows if r.folder and r.folder.startswith("peeters")) == peeters
 
 
+def _mtimes(out: Path) -> dict[str, int]:
+    return {name: (out / name / "manifest.json").stat().st_mtime_ns for name in packs(out)}
+
+
 def test_rerun_keeps_unchanged_packs_and_force_rebuilds(csv_batch) -> None:
     sheet, out, _ = csv_batch
-    manifests = {p.name: (p / "manifest.json").stat().st_mtime_ns for p in out.iterdir() if p.is_dir()}
+    manifests = _mtimes(out)
     again = run_batch(sheet, out, DOCX_ONLY, jobs=2, today=TODAY, progress=_quiet)
     assert again.counts["kept"] == 4 and again.counts["built"] == 0, again.counts
-    assert {p.name: (p / "manifest.json").stat().st_mtime_ns for p in out.iterdir() if p.is_dir()} == manifests
+    assert _mtimes(out) == manifests
     forced = run_batch(sheet, out, DOCX_ONLY, jobs=1, today=TODAY, force=True, progress=_quiet)
     assert forced.counts["built"] == 4, forced.counts
-    # a changed option (another reference date) replaces the packs without --force
-    changed = run_batch(sheet, out, DOCX_ONLY, jobs=1, today="2026-12-02", progress=_quiet)
+    # the next day the packs are kept (their letters keep their date), the overview is refreshed
+    manifests = _mtimes(out)
+    later = run_batch(sheet, out, DOCX_ONLY, jobs=1, today="2026-12-02", progress=_quiet)
+    assert later.counts["kept"] == 4 and later.counts["built"] == 0, later.counts
+    assert _mtimes(out) == manifests
+    assert "2026-12-02" in (out / "cohort.ics").read_text(encoding="utf-8").replace("20261202", "2026-12-02")
+    # another option (the languages) replaces them without --force
+    english = BuildOptions(route="s2", languages=("en",), formats=("docx",))
+    changed = run_batch(sheet, out, english, jobs=1, today="2026-12-02", progress=_quiet)
     assert changed.counts["built"] == 4, changed.counts
 
 
@@ -127,20 +144,22 @@ def test_cohort_summary_files_and_formula_injection(csv_batch) -> None:
     _sheet, out, outcome = csv_batch
     for name in ("cohort.csv", "cohort.xlsx", "cohort.pdf"):
         assert (out / name).is_file(), name
-    rows = list(csv.DictReader((out / "cohort.csv").open(encoding="utf-8")))
+    assert (out / "cohort.csv").read_bytes().startswith(b"\xef\xbb\xbf"), "cohort.csv has no BOM"
+    rows = list(csv.DictReader((out / "cohort.csv").open(encoding="utf-8-sig")))
     assert len(rows) == len(outcome.rows)
     evil = [r for r in rows if "HYPERLINK" in r["student"]]
     assert evil and evil[0]["student"].startswith("'="), evil
-    assert {r["status"] for r in rows} == {"built", "refused"}
-    ws = load_workbook(out / "cohort.xlsx").active
-    values = [c.value for row in ws.iter_rows() for c in row]
+    assert {r["status"] for r in rows} == {"ready", "sheet error"}
+    assert {r["pack"] for r in rows} == {"built", "refused"}
+    ws = load_workbook(out / "cohort.xlsx")["cohort"]
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" for c in cells), "a formula was written to the XLSX"
-    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+    # shown as typed: the text itself starts with '=', the quote prefix keeps it text (no visible apostrophe)
+    assert all(c.value.startswith("=") and c.quotePrefix for c in cells), [(c.value, c.quotePrefix) for c in cells]
     from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(out / "cohort.pdf").pages)
-    assert "refused" in text and "built" in text
+    assert "sheet error" in text and "ready" in text and "Rows to fix" in text
 
 
 def test_cohort_summary_is_the_same_with_any_number_of_jobs(tmp_path: Path) -> None:
@@ -149,8 +168,11 @@ def test_cohort_summary_is_the_same_with_any_number_of_jobs(tmp_path: Path) -> N
     sheet = write_csv(tmp_path / "cohort.csv", header, rows[:2])
     pooled = run_batch(sheet, tmp_path / "pooled", DOCX_ONLY, jobs=2, today=TODAY, progress=_quiet)
     alone = run_batch(sheet, tmp_path / "alone", DOCX_ONLY, jobs=1, today=TODAY, progress=_quiet)
-    assert pooled.summary_files == alone.summary_files == ["cohort.csv", "cohort.xlsx", "cohort.pdf"]
-    for name in pooled.summary_files:
+    names = ["cohort.csv", "cohort.xlsx", "cohort.ics", "cohort.pdf"]
+    assert pooled.summary_files == alone.summary_files == [*names, "todo/"]
+    todo = sorted(p.relative_to(tmp_path / "pooled").as_posix() for p in (tmp_path / "pooled" / "todo").rglob("*.md"))
+    assert todo, "no to-do list written"
+    for name in names + todo:
         assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
 
 
@@ -201,14 +223,22 @@ def test_folder_cohort_and_cli_exit_status(tmp_path: Path) -> None:
     assert report["routes"]["s2"]["verdict"] == "eligible"
 
 
-def test_a_row_with_no_route_is_refused_by_name(tmp_path: Path) -> None:
-    """A refusal about the placement as a whole (no route to build) names the row it is about."""
+def test_a_row_with_no_route_is_a_status_and_refused_by_name_with_strict(tmp_path: Path) -> None:
+    """No legal route is an answer about the student, not a typo: status "no route", exit 0, no pack. With
+    --strict (build's behaviour) it is a refusal naming the row."""
     folder = tmp_path / "placements"
     folder.mkdir()
     shutil.copy(REPO / "samples" / "no-route.yaml", folder / "nowhere.yaml")
-    result = _cli(["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "docx", "--today", TODAY, "-j", "1"])
-    assert result.exit_code == 2, result.output
-    assert "Error: nowhere.yaml: no route is recommended" in result.output, result.output
+    args = ["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "docx", "--today", TODAY, "-j", "1"]
+    result = _cli(args)
+    assert result.exit_code == 0, result.output
+    assert "1 no route" in result.output and "Error" not in result.output, result.output
+    assert packs(tmp_path / "out") == []
+    rows = list(csv.DictReader((tmp_path / "out" / "cohort.csv").open(encoding="utf-8-sig")))
+    assert rows[0]["status"] == "no route" and rows[0]["action"].startswith("no route: S2 "), rows[0]
+    strict = _cli([*args, "--strict"])
+    assert strict.exit_code == 2, strict.output
+    assert "Error: nowhere.yaml: no route is recommended" in strict.output, strict.output
 
 
 def test_init_cohort_sheets_are_accepted(tmp_path: Path) -> None:
@@ -228,11 +258,8 @@ def test_progress_plain_lines_when_not_a_terminal() -> None:
     bar = Progress(2, stream)
     bar.update(Row(0, "a.yaml", None, folder="a-2027", status="built", seconds=1.25))
     bar.update(Row(1, "b.yaml", None, status="refused", errors=["b.yaml: broken"]))
-    assert stream.getvalue().splitlines() == [
-        "[1/2] built a-2027 (1.2 s)",
-        "[2/2] refused b.yaml (0.0 s)",
-        "    b.yaml: broken",
-    ]
+    # the errors are printed once, by the command at the end, not here as well
+    assert stream.getvalue().splitlines() == ["[1/2] built a-2027 (1.2 s)", "[2/2] refused b.yaml (0.0 s)"]
 
 
 def _cli(args: list[str]):

@@ -195,7 +195,7 @@ def test_killed_batch_worker_is_reported_and_the_others_are_built(tmp_path: Path
     result = _batch_docx(folder, out, jobs=2)
     assert result.exit_code == 1, result.output
     assert "b.yaml: the worker process building it died" in result.output
-    built = sorted(p.name for p in out.iterdir() if p.is_dir())
+    built = sorted(p.name for p in out.iterdir() if (p / "manifest.json").is_file())  # packs, not todo/
     assert built == ["peetersa-lotte-marie-2027-03-01", "peetersc-lotte-marie-2027-03-01"], built
     assert (out / "cohort.pdf").is_file()
     assert not leftovers(out)
