@@ -12,6 +12,7 @@ from generator.clock import reference_date
 from generator.model import Placement
 from generator.rules.data import Rules, load_rules
 from generator.rules.engine import Assessment, assess
+from generator.sanity import check_dates
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def check_source(source: loader.Source, today: str | None = None) -> CheckResult
     day = reference_date(today)
     placement = loader.validate(source)
     rules = load_rules()
+    check_dates(placement, source, rules, day)  # dates that cannot all be true: input errors, before the rules
     return CheckResult(placement, source, rules, assess(placement, rules, day))
 
 

@@ -1353,6 +1353,7 @@ def test_recommendation(mods: dict[str, Any], s2: str, x1: str, recommended: str
 
 SPEC_CHECKLIST = spec_checklist()
 S2_CONDITIONAL = {"enterprise_filing", "translation", "zgc_certification"}
+X1_CONDITIONAL = {"work_study_annotation"}
 
 
 def checklist_ids(a: Any, route: str) -> list[str]:
@@ -1364,7 +1365,7 @@ def test_checklist_of_the_base_placement() -> None:
     s2_all, _ = SPEC_CHECKLIST["s2"]
     x1_all, _ = SPEC_CHECKLIST["x1"]
     assert sorted(checklist_ids(a, "s2")) == sorted(set(s2_all) - S2_CONDITIONAL), checklist_ids(a, "s2")
-    assert sorted(checklist_ids(a, "x1")) == sorted(x1_all), checklist_ids(a, "x1")
+    assert sorted(checklist_ids(a, "x1")) == sorted(set(x1_all) - X1_CONDITIONAL), checklist_ids(a, "x1")
 
 
 def test_checklist_ids_in_the_data_are_those_of_report_md() -> None:
@@ -1414,6 +1415,8 @@ def test_checklist_item_fields() -> None:
                 "home_university.letter_language": "de",
                 "host.city": "Beijing",
                 "host.zone": "zhongguancun",
+                "china_university.city": "Beijing",
+                **WORK_STUDY,
             },
         )
     )
@@ -1804,6 +1807,22 @@ def test_new_findings_are_bilingual_with_hints_and_sources() -> None:
         assert rule.hint and rule.hint.get("en") and rule.hint.get("zh"), f"{code}: hint in both languages"
         assert rule.sources, f"{code}: no source"
         assert rule.label["en"] and rule.label["zh"], code
+
+
+def test_rules_command_lists_findings_and_policies() -> None:
+    from generator.rules.describe import rules_json, rules_text
+
+    text, data = rules_text(), rules_json()
+    for code in RULES.findings:
+        assert code in text and code in data["findings"], code
+    assert "unilateral-30-day" in text and "2026-12-31" in text
+    assert [p["id"] for p in data["entry_policies"]] == [v.id for v in RULES.visa_free]
+
+
+def test_work_study_has_its_checklist_item() -> None:
+    a = assess_data(apply(base(), WORK_STUDY))
+    assert "work_study_annotation" in [i.id for i in a.routes["x1"].checklist]
+    assert "work_study_annotation" not in [i.id for i in assess_data(base()).routes["x1"].checklist]
 
 
 def test_visa_free_policy_is_dated_data() -> None:

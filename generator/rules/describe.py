@@ -30,9 +30,31 @@ def rules_json() -> dict[str, Any]:
             for p in r.pilots
         ],
         "findings": {
-            f.code: {"severity": f.severity, "routes": list(f.routes), "sources": list(f.sources)}
+            f.code: {
+                "severity": f.severity,
+                "routes": list(f.routes),
+                "sources": list(f.sources),
+                "label": f.label,
+                "message": f.message,
+                "hint": f.hint,
+            }
             for f in r.findings.values()
         },
+        "entry_policies": [
+            {
+                "id": v.id,
+                "kind": v.kind,
+                "title": v.title,
+                "nationalities": list(v.nationalities) if v.nationalities is not None else None,
+                "start": v.start.isoformat() if v.start else None,
+                "end": v.end.isoformat() if v.end else None,
+                "days": v.days,
+                "purposes": v.purposes,
+                "announced": v.announced,
+                "sources": list(v.sources),
+            }
+            for v in r.visa_free
+        ],
         "checklist": {route: [c.id for c in r.checklist if route in c.routes] for route in ("s2", "x1")},
         "sources": [
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()} for s in r.sources.values()
@@ -46,9 +68,20 @@ def rules_text() -> str:
     out.append("S2 pilot regions (first match wins):")
     for p in r.pilots:
         out.append(f"  {p.id:<24}{p.status:<10}{p.title['en']}  [{', '.join(p.sources)}]")
+    out += ["", "Dated entry policies:"]
+    for v in r.visa_free:
+        until = f"until {v.end}" if v.end else "open-ended"
+        who = f"{len(v.nationalities)} nationalities" if v.nationalities is not None else "nationalities not listed"
+        out.append(f"  {v.id:<24}{v.days:>3} days, {until}, {who}  [{', '.join(v.sources)}]")
     out += ["", "Thresholds:"]
-    for k, v in r.thresholds.items():
-        out.append(f"  {k:<30}{v:>5}  [{', '.join(r.threshold_sources[k]) or 'tool policy'}]")
+    width = max(len(k) for k in r.thresholds) + 2
+    for k, n in r.thresholds.items():
+        out.append(f"  {k:<{width}}{n:>5}  [{', '.join(r.threshold_sources[k]) or 'tool policy'}]")
+    out += ["", "Findings (code, severity, routes, what it names):"]
+    for f in r.findings.values():
+        out.append(
+            f"  {f.code:<38}{f.severity:<8}{'+'.join(f.routes):<7}{f.label['en']}  [{', '.join(f.sources) or '-'}]"
+        )
     out += ["", "Sources:"]
     for s in r.sources.values():
         date = s.page_date or "undated"
