@@ -1,19 +1,17 @@
 """The pack (spec/cli.md): render each document once, write everything to a temporary folder inside OUT,
-then rename it into place. A failed build leaves nothing behind; an existing pack is never half-replaced."""
+then swap it into place (outdir.py). A failed build leaves nothing behind; an existing pack is never
+half-replaced; two builds of one pack never both write it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator import __version__, outdir
 from generator.calendar import deadlines_ics
 from generator.compose import Composition, compose
 from generator.errors import InputError, InternpackError
@@ -217,21 +215,27 @@ def build(
     name = folder_name or comp.slug
     folder = out / name
     zip_path = out / f"{name}.zip" if opts.zip else None
-    if folder.exists() and not opts.force:
-        raise InputError(f"{folder} already exists", hint="use --force to replace it")
     from generator.report import report_dict
 
     report = report_dict(result.assessment, result.placement, result.source)
     report["blanks"] = comp.blanks
     report["untranslated"] = comp.untranslated
-    with collected_once():
-        files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
-    files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
-    files["manifest.json"] = (
-        json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n"
-    ).encode()
-    write_atomically(out, name, files, zip_path, result.assessment.reference_date)
-    notes = []
+    day = result.assessment.reference_date
+    # claimed before rendering: a second build of the same pack is refused at once (outdir.py)
+    with outdir.claim(out, name, zip_name=zip_path.name if zip_path else None, force=opts.force) as claim:
+        with collected_once():
+            files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
+        files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
+        files["manifest.json"] = (
+            json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n"
+        ).encode()
+        outdir.write_pack(
+            claim,
+            files,
+            zip_path.name if zip_path else None,
+            lambda tmp, target: _zip_folder(tmp, name, target, day),
+        )
+    notes = [f"Note: {note}" for note in claim.notes]
     for route in routes:
         verdict = result.assessment.routes[route].verdict
         if verdict != "eligible":
@@ -239,66 +243,6 @@ def build(
                 f"WARNING: the {route.upper()} route is {verdict.upper()} — read summary.pdf before using this pack"
             )
     return BuildResult(folder, routes, sorted(files), zip_path, report, notes)
-
-
-def write_atomically(out: Path, name: str, files: dict[str, bytes], zip_path: Path | None, day: Any) -> None:
-    """Write the pack to a temporary folder (and zip) inside OUT, then swap it in. On any failure the
-    temporary files are removed and a previous pack (and zip) is put back exactly as it was."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
-    except OSError as exc:
-        raise InternpackError(
-            f"cannot create the output folder {out}: {exc.strerror}", hint="choose another -o folder"
-        ) from exc
-    folder = out / name
-    if zip_path is not None and zip_path.exists() and not zip_path.is_file():
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(f"{zip_path} exists and is not a file", hint="remove it or build without --zip")
-    tmp_zip = tmp.with_name(tmp.name + ".zip")
-    aside = out / f".{name}.old-{os.getpid()}"
-    aside_zip = out / f".{name}.old-{os.getpid()}.zip"
-    moved_folder = moved_zip = placed_folder = placed_zip = False
-    try:
-        for rel, data in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if zip_path is not None:
-            _zip_folder(tmp, name, tmp_zip, day)
-        if folder.exists():
-            folder.rename(aside)
-            moved_folder = True
-        if zip_path is not None and zip_path.exists():
-            zip_path.rename(aside_zip)
-            moved_zip = True
-        tmp.rename(folder)
-        placed_folder = True
-        if zip_path is not None:
-            tmp_zip.rename(zip_path)
-            placed_zip = True
-    except BaseException as exc:
-        # undo in reverse order: nothing new stays, whatever was there comes back
-        if placed_zip and zip_path is not None:
-            zip_path.unlink(missing_ok=True)
-        if placed_folder:
-            shutil.rmtree(folder, ignore_errors=True)
-        if moved_folder:
-            aside.rename(folder)
-        if moved_zip and zip_path is not None:
-            aside_zip.rename(zip_path)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp_zip.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InternpackError(
-                f"writing the pack to {folder} failed: {exc.strerror or exc}; nothing was changed",
-                hint="check the free space and permissions of the output folder",
-            ) from exc
-        raise
-    if moved_folder:
-        shutil.rmtree(aside, ignore_errors=True)
-    if moved_zip:
-        aside_zip.unlink(missing_ok=True)
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

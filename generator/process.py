@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
+import signal
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,30 +123,100 @@ def _call_forked(item: Any) -> Any:
     return _FORKED(item)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (whatever was being written is removed, nothing partial is left), and
+    reported with exit status 143 (128 + SIGTERM) instead of 130."""
+
+
+_TERMINATED = False
+
+
+def terminated() -> bool:
+    """Whether this process got SIGTERM (after terminate_like_interrupt): its exit status is then 143."""
+    return _TERMINATED
+
+
+def terminate_like_interrupt() -> None:
+    """From now on SIGTERM in this process raises Terminated (the faces call it when they start)."""
+
+    def handler(signum: int, frame: Any) -> None:
+        global _TERMINATED
+        _TERMINATED = True
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up runs undisturbed
+        raise Terminated
+
+    import threading
+
+    if threading.current_thread() is threading.main_thread():  # signals can only be set there
+        signal.signal(signal.SIGTERM, handler)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child (a renderer, a batch worker): killed by the kernel as soon as its parent dies,
+    however it dies (Linux prctl PR_SET_PDEATHSIG), so no child outlives a killed build; SIGTERM back to
+    its default. ``parent`` is the pid of the parent, taken before the fork (it may already be gone)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError):  # not Linux
+        return
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def fork_pool(workers: int) -> Any:
+    """A pool of forked worker processes that die with this one."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def kill_pool(pool: Any) -> None:
+    """Stop a pool's processes now (on Ctrl-C or SIGTERM: what they were making is thrown away anyway)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            proc.kill()
+
+
 def in_forked_processes(
     fn: Callable[[T], R], items: Sequence[T], jobs: int, meanwhile: Callable[[], None] = lambda: None
 ) -> list[R]:
     """``fn(item)`` for each item, in up to ``jobs`` processes forked from this one (they share what
     warm_up set up, and ``fn`` itself is inherited, never pickled: only the items and results are), while
     this process runs ``meanwhile``. The results in the order of ``items``."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     global _FORKED
     _FORKED = fn
     try:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(items)), mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            futures = [pool.submit(_call_forked, item) for item in items]
-            meanwhile()
-            return [future.result() for future in futures]
+        with fork_pool(min(jobs, len(items))) as pool:
+            try:
+                futures = [pool.submit(_call_forked, item) for item in items]
+                meanwhile()
+                return [future.result() for future in futures]
+            except BaseException:
+                kill_pool(pool)
+                raise
     finally:
         _FORKED = None
 
 
 __all__ = [
     "Renderers",
+    "Terminated",
+    "die_with_parent",
+    "fork_pool",
+    "kill_pool",
+    "terminate_like_interrupt",
+    "terminated",
     "can_fork",
     "collected_once",
     "default_renderers",
