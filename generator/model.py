@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,9 @@ MAX_ITEMS = 100  # entries in one list field
 
 
 def _text(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    # CR, CRLF and the Unicode line and paragraph separators are line feeds (U+2028 in a PDF made pypdf
+    # read the letters' Latin text NUL-interleaved)
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     if len(value) > MAX_TEXT:
         raise ValueError(f"is {len(value)} characters long; at most {MAX_TEXT} are allowed")
     bad = textcheck.first_bad_character(value)
@@ -31,7 +34,8 @@ def _text(value: str) -> str:
 
 
 _BLANKS = re.compile(r"[ \t\n]+")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEARS = (1900, 2100)  # a date outside these years is a typing error, not a plan (and overflows date arithmetic)
 
 
 def _line(value: str) -> str:
@@ -44,14 +48,21 @@ def _line(value: str) -> str:
 
 def _iso_date(value: Any) -> Any:
     """Only YYYY-MM-DD (pydantic alone would read '86400' as a Unix timestamp)."""
+    if isinstance(value, str):  # full-width digits and dashes (２０２７－０３－０１) are the same date
+        value = unicodedata.normalize("NFKC", value).replace("\u2212", "-")
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        day = value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
-            return _dt.date.fromisoformat(value.strip())
+            day = _dt.date.fromisoformat(value.strip())
         except ValueError:
             raise PydanticCustomError("date_impossible", "not a real date") from None
-    raise PydanticCustomError("date_format", "not a date")
+    else:
+        raise PydanticCustomError("date_format", "not a date")
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        low, high = YEARS
+        raise PydanticCustomError("date_range", "outside the years {low} to {high}", {"low": low, "high": high})
+    return day
 
 
 Date = Annotated[_dt.date, BeforeValidator(_iso_date)]
