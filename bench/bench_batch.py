@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -20,7 +21,108 @@ sys.path.insert(0, str(ROOT))
 
 FAMILY = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet"]
 GIVEN = ["Lotte", "Pieter", "Eva", "Lucas", "Emma", "Noah", "Lina", "Arthur", "Sofia", "Jules"]
-CITIES = [("Shanghai", ""), ("Beijing", "zhongguancun"), ("Shenzhen", "qianhai-shekou"), ("Suzhou", "")]
+BENCH_CITIES = [("Shanghai", ""), ("Beijing", "zhongguancun"), ("Shenzhen", "qianhai-shekou"), ("Suzhou", "")]
+CITIES = [
+    ("Shanghai", "", "Pudong New Area"),
+    ("Beijing", "zhongguancun", "Haidian District"),
+    ("Shenzhen", "qianhai-shekou", "Nanshan District"),
+    ("Guangzhou", "nansha", "Nansha District"),
+    ("Chengdu", "", "Wuhou District"),
+    ("Hangzhou", "", "Binjiang District"),
+]
+NATIONS = ["BE", "NL", "LU", "DE", "FR", "US"]
+
+
+def advisor_rows(size: int = 40) -> list[dict[str, str]]:
+    """A cohort as an advisor keeps it: six cities, six nationalities, S2 and X1, and the usual gaps (a
+    guarantor without a date of birth, no Chinese host name, a route asked for by name that does not fit,
+    a graduate on a salary, a mistyped USCC)."""
+    from generator.cohort import example_row
+
+    s2, x1 = example_row("s2"), example_row("x1")
+    rows = []
+    for n in range(size):
+        city, zone, district = CITIES[n % len(CITIES)]
+        route = "x1" if n % 3 == 2 else "s2"
+        row = dict(x1 if route == "x1" else s2)
+        month = 3 + n % 6
+        row.update(
+            {
+                "route": route,
+                "student.family_name": FAMILY[n % 10],
+                "student.given_names": f"{GIVEN[(n // 10) % 10]} {n}",
+                "student.passport_number": f"EN{1000000 + n}",
+                "student.nationality": NATIONS[n % len(NATIONS)],
+                "student.email": f"student{n}@example.org",
+                "host.city": city,
+                "host.zone": zone,
+                "host.district": district,
+                "host.contact.email": f"hr{n % 12}@host.example.cn",
+                "host.name_en": f"Host {n % 12} ({city}) Co., Ltd.",
+                "host.name_zh": f"主机{n % 12}（{city}）有限公司",
+                "internship.start": f"2027-{month:02d}-01",
+                "internship.end": f"2027-{month + 2:02d}-20",
+                "stay.arrival": f"2027-{month - 1:02d}-25",
+                "stay.departure": f"2027-{month + 2:02d}-28",
+                "internship.duties": ";".join(f"Task {k} for student {n}" for k in range(2 + n % 4)),
+                "internship.duties_zh": "",
+                "#notes": f"called {n % 28 + 1:02d}/11" if n % 4 == 0 else "",
+            }
+        )
+        if route == "x1":
+            row.update({"china_university.study_start": "2026-09-01", "china_university.study_end": "2027-12-20"})
+            row.update({"china_university.residence_permit_expiry": "2027-12-31"})
+        if n % 5 == 1:  # a family guarantor whose date of birth is not known yet
+            row.update({"expenses.paid_by": "family", "expenses.guarantor.date_of_birth": ""})
+            for key, value in example_row("x1").items():
+                if key.startswith("expenses.guarantor.") and key != "expenses.guarantor.date_of_birth":
+                    row.setdefault(key, value)
+                    row[key] = row[key] or value
+        if n % 7 == 3:
+            row["host.name_zh"] = ""  # no Chinese host name: a draft
+        if n == 13:
+            row.update(
+                {"route": "auto", "home_university.enrolled_until": "2026-06-30", "internship.pay.kind": "salary"}
+            )
+        if n == 17:
+            row["host.uscc"] = "91310115MA1K4ABC4I"  # a mistyped check character: a sheet error
+        rows.append(row)
+    return rows
+
+
+def write_advisor_sheet(path: Path, size: int = 40, *, delimiter: str = ",") -> Path:
+    """The advisor's cohort as a CSV (UTF-8 with BOM, as Excel's "CSV UTF-8" writes it) or an XLSX."""
+    from generator.cohort import columns
+
+    header = [*columns(), "#notes"]
+    rows = advisor_rows(size)
+    if path.suffix == ".xlsx":
+        from datetime import date
+
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "placements"
+        ws.append(header)
+        for row in rows:
+            ws.append(
+                [
+                    (date.fromisoformat(row[c]) if c in ("internship.start", "internship.end") else row[c])
+                    if row.get(c)
+                    else None
+                    for c in header
+                ]
+            )
+        wb.save(path)
+        return path
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([row.get(c, "") for c in header])
+    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+    return path
 
 
 def make_cohort(path: Path, size: int) -> None:
@@ -33,7 +135,7 @@ def make_cohort(path: Path, size: int) -> None:
         w.writerow(header)
         for n in range(size):
             row = dict(base)
-            city, zone = CITIES[n % len(CITIES)]
+            city, zone = BENCH_CITIES[n % len(BENCH_CITIES)]
             row.update(
                 {
                     "route": "s2",

@@ -620,12 +620,18 @@ def write_summary(
     dues = overview.deadlines(rows)
     fixes = [overview._no_flags(e) for r in rows if r.state in ("sheet error", "failed") or r.errors for e in r.errors]
     fixes += [f"{r.label}: {n}" for r in rows for n in r.notes if "hidden" in n]
+    html = overview.pdf_html(data, cohort, day, dues, fixes, extra)
+    key = hashlib.sha256(html.encode()).hexdigest()
     files: dict[str, bytes] = {
         "cohort.csv": overview.csv_bytes(data, keys),
         "cohort.xlsx": overview.xlsx_bytes(data, keys, dues, today),
         "cohort.ics": overview.ics_bytes(dues, today),
-        "cohort.pdf": overview.pdf_bytes(data, cohort, day, dues, fixes, extra),
     }
+    # cohort.pdf is laid out again only when what it shows changed (an unchanged re-run: 2.5 s less);
+    # cohort.json, which records what it shows, is written after it
+    if overview.pdf_key(out) != key or not (out / "cohort.pdf").is_file():
+        files["cohort.pdf"] = overview.render_pdf(html)
+    files["cohort.json"] = overview.json_bytes(data, keys, dues, today, key)
     for name, content in files.items():
         tmp = out / f".{name}.tmp"
         try:
@@ -638,7 +644,7 @@ def write_summary(
                 hint="free some space, then run the batch again (finished packs are kept)",
             ) from exc
     overview.write_tree(out, "todo", overview.todo_files(rows, today))
-    return [*files, "todo/"]
+    return ["cohort.csv", "cohort.xlsx", "cohort.ics", "cohort.pdf", "cohort.json", "todo/"]
 
 
 def _pdf(data: list[dict[str, Any]], cohort: Path, day: str) -> bytes:

@@ -578,12 +578,12 @@ def read_cohort(path: Path) -> tuple[list[Source], list[Problem]]:
     return sheet.sources, sheet.unreadable
 
 
-def example_row() -> dict[str, str]:
-    """The Shanghai S2 sample flattened to one row of the cohort sheet."""
+def example_row(route: str = "s2") -> dict[str, str]:
+    """The Shanghai S2 sample (or the X1 one) flattened to one row of the cohort sheet."""
     from generator.loader import parse_text
     from generator.resources import template_path
 
-    data, _ = parse_text(template_path("init", "placement-s2.yaml").read_text(encoding="utf-8"), "example")
+    data, _ = parse_text(template_path("init", f"placement-{route}.yaml").read_text(encoding="utf-8"), "example")
     row: dict[str, str] = {}
 
     def flat(value: Any, prefix: str) -> None:

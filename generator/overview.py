@@ -335,6 +335,44 @@ def ics_bytes(dues: list[Due], day: date) -> bytes:
     return data
 
 
+def json_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day: date, pdf_key: str) -> bytes:
+    """cohort.json: the overview for programs (the same rows and deadlines as the sheets), and the digest of
+    what cohort.pdf shows, so an unchanged overview is not laid out again."""
+    import json
+
+    doc = {
+        "schema": 1,
+        "tool_version": __version__,
+        "reference_date": day.isoformat(),
+        "rows": [{k: _text(e[k]) for k in keys} for e in data],
+        "deadlines": [
+            {
+                "date": d.day.isoformat(),
+                "student": d.student,
+                "folder": d.folder,
+                "route": d.route,
+                "id": d.id,
+                "title": d.title,
+                "status": d.status,
+            }
+            for d in dues
+        ],
+        "pdf_sha256_of_html": pdf_key,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def pdf_key(out: Path) -> str | None:
+    """The digest of what OUT/cohort.pdf shows, as the last run recorded it in cohort.json."""
+    import json
+
+    try:
+        key = json.loads((out / "cohort.json").read_text(encoding="utf-8")).get("pdf_sha256_of_html")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return key if isinstance(key, str) else None
+
+
 _WIDTHS = {
     "row": 6,
     "student": 22,
@@ -473,20 +511,23 @@ def timeline(data: list[dict[str, Any]], dues: list[Due], day: date, limit: int 
     def x(d: date) -> float:
         return float(round(left + (right - left) * (d - first).days / total, 1))
 
-    ticks = []
+    ticks: list[dict[str, Any]] = []
     month = date(first.year, first.month, 1)
     step = 1 if total <= 400 else 3
     while month <= last:
         if month >= first:
-            ticks.append({"x": x(month), "label": month.strftime("%Y-%m")})
+            at = x(month)
+            # a label is drawn right of its line: none where it would run into the next one or off the picture
+            room = not ticks or at - max((t["x"] for t in ticks if t["label"]), default=-100.0) >= 44
+            ticks.append({"x": at, "label": month.strftime("%Y-%m") if room and at + 40 <= width else ""})
         month = date(month.year + (month.month - 1 + step) // 12, (month.month - 1 + step) % 12 + 1, 1)
-    lines, y = [], 26.0
+    lines, y = [], 24.0
     for state in STATES:
         group = [e for e in bars if e["status"] == state]
         if not group:
             continue
-        lines.append({"kind": "group", "y": y + 10, "label": f"{state} ({len(group)})"})
-        y += 16
+        lines.append({"kind": "group", "y": y + 8, "label": f"{state} ({len(group)})"})
+        y += 11
         for e in group:
             arrival, departure = e["_arrival"], e["_departure"]
             lines.append(
@@ -504,10 +545,13 @@ def timeline(data: list[dict[str, Any]], dues: list[Due], day: date, limit: int 
                     ],
                 }
             )
-            y += 13
+            y += 9.5
+    from generator import fonts
+
     return {
+        "font": fonts.FAMILIES[0],
         "width": width,
-        "height": y + 8,
+        "height": y + 6,
         "left": left,
         "right": right,
         "ticks": ticks,
@@ -527,7 +571,26 @@ def pdf_bytes(
 ) -> bytes:
     """cohort.pdf: the counts and the timeline first, then what is due in the next 30 days, one line per
     student (blocked, no-route and early starters first), and the rows to fix at the end."""
+    return render_pdf(pdf_html(data, cohort, day, dues, fixes, extra_columns))
+
+
+def render_pdf(html: str) -> bytes:
     from generator.process import default_renderers
+
+    renderer = default_renderers().pdf(None)  # the one this process may already have set up for its packs
+    pdf: bytes = renderer.write(renderer.render(html, "cohort summary"))
+    return pdf
+
+
+def pdf_html(
+    data: list[dict[str, Any]],
+    cohort: Path,
+    day: str,
+    dues: list[Due] | None = None,
+    fixes: list[str] | None = None,
+    extra_columns: list[str] | None = None,
+) -> str:
+    """The HTML cohort.pdf is rendered from (the same HTML gives the same PDF)."""
     from generator.render.html import render_page
 
     today = date.fromisoformat(day)
@@ -566,9 +629,7 @@ def pdf_bytes(
             "footer_ref": f"{cohort.name} · {day}",
         },
     )
-    renderer = default_renderers().pdf(None)  # the one this process may already have set up for its packs
-    pdf: bytes = renderer.write(renderer.render(html, "cohort summary"))
-    return pdf
+    return str(html)
 
 
 # -- to do lists -------------------------------------------------------------------------------------

@@ -168,7 +168,7 @@ def test_cohort_summary_is_the_same_with_any_number_of_jobs(tmp_path: Path) -> N
     sheet = write_csv(tmp_path / "cohort.csv", header, rows[:2])
     pooled = run_batch(sheet, tmp_path / "pooled", DOCX_ONLY, jobs=2, today=TODAY, progress=_quiet)
     alone = run_batch(sheet, tmp_path / "alone", DOCX_ONLY, jobs=1, today=TODAY, progress=_quiet)
-    names = ["cohort.csv", "cohort.xlsx", "cohort.ics", "cohort.pdf"]
+    names = ["cohort.csv", "cohort.xlsx", "cohort.ics", "cohort.pdf", "cohort.json"]
     assert pooled.summary_files == alone.summary_files == [*names, "todo/"]
     todo = sorted(p.relative_to(tmp_path / "pooled").as_posix() for p in (tmp_path / "pooled" / "todo").rglob("*.md"))
     assert todo, "no to-do list written"
