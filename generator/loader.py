@@ -222,7 +222,12 @@ def _message(err: dict[str, Any]) -> tuple[str, str | None]:
     got = err.get("input")
     if kind == "literal_error":
         allowed = ctx.get("expected", "").replace("'", "").replace(" or ", " | ").replace(", ", " | ")
-        return f"{got!r} is not allowed", f"use one of: {allowed}"
+        from generator.suggest import value as meant
+
+        guess = meant(tuple(err.get("loc") or ()), got, allowed.split(" | "))
+        if guess:
+            return f"{shown(got)} is not allowed", f"did you mean {guess}? use one of: {allowed}"
+        return f"{shown(got)} is not allowed", f"use one of: {allowed}"
     if kind == "missing":
         return "is required but missing", "add it"
     if kind == "date_impossible":

@@ -104,6 +104,11 @@ def _country(value: str) -> str:
     from babel import Locale
 
     if value not in Locale.parse("en").territories or not value.isalpha() or len(value) != 2:
+        from generator.suggest import country
+
+        meant = country(value)
+        if meant:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code; did you mean {meant}?")
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. BE, NL, FR, NO)")
     return value
 
@@ -129,8 +134,17 @@ def _org_value(ch: str) -> int:
     return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
 
 
+def _marked(code: str, i: int) -> str:
+    return f"{code[:i]}[{code[i]}]{code[i + 1:]}"
+
+
 def uscc_problem(code: str) -> str | None:
     """Why ``code`` is not a valid USCC, or None."""
+    if len(code) == 15 and code.isdigit():
+        return (
+            "has 15 digits: that is the old business registration number (注册号), not the unified social credit code; "
+            "the business licence issued since 2015 shows the 18-character code"
+        )
     if len(code) != 18:
         return f"has {len(code)} characters; a USCC has 18"
     bad = sorted({c for c in code if c not in USCC_CHARS})
@@ -142,11 +156,17 @@ def uscc_problem(code: str) -> str | None:
     c = 11 - sum(_org_value(ch) * w for ch, w in zip(code[8:16], _ORG_WEIGHTS, strict=True)) % 11
     expected17 = "X" if c == 10 else "0" if c == 11 else str(c)
     if code[16] != expected17:
-        return f"check character 17 is {code[16]!r}, the organisation code gives {expected17!r} (GB 11714)"
+        return (
+            f"has a typo: {_marked(code, 16)} — character 17 should be {expected17!r} for the organisation code "
+            "before it (characters 9 to 16), so one of them or character 17 is mistyped (GB 11714)"
+        )
     total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
     expected18 = USCC_CHARS[(31 - total % 31) % 31]
     if code[17] != expected18:
-        return f"check character 18 is {code[17]!r}, the code gives {expected18!r} (GB 32100-2015)"
+        return (
+            f"has a typo: {_marked(code, 17)} — the last character should be {expected18!r} for the 17 before it, "
+            "so one of the 18 characters is mistyped (GB 32100-2015)"
+        )
     return None
 
 
@@ -157,7 +177,16 @@ def _uscc(value: str) -> str:
     return value
 
 
-Uscc = Annotated[str, BeforeValidator(_upper), AfterValidator(_uscc)]
+def _uscc_as_typed(value: Any) -> Any:
+    """A USCC as HR pastes it: full-width characters, spaces and hyphens are dropped, letters upper-cased."""
+    if not isinstance(value, str):
+        return value
+    import unicodedata
+
+    return re.sub(r"[\s\-‐‑–—_.]", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+Uscc = Annotated[str, BeforeValidator(_uscc_as_typed), AfterValidator(_uscc)]
 
 
 def _entry_status(value: Any) -> Any:

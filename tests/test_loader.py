@@ -163,14 +163,36 @@ USCC_SUFFIX = "; copy it from the business licence"
             "91310115MA1K4IBC4H",
             "contains 'I'; a USCC uses only digits and the capital letters A-H J-N P-R T U W-Y (no I, O, S, V, Z)",
         ),
-        ("91310115MA1K4ABC5H", "check character 17 is '5', the organisation code gives '4' (GB 11714)"),
-        ("91310115MA1K4ABC4J", "check character 18 is 'J', the code gives 'H' (GB 32100-2015)"),
+        (
+            "91310115MA1K4ABC5H",
+            "has a typo: 91310115MA1K4ABC[5]H — character 17 should be '4' for the organisation code before it "
+            "(characters 9 to 16), so one of them or character 17 is mistyped (GB 11714)",
+        ),
+        (
+            "91310115MA1K4ABC4J",
+            "has a typo: 91310115MA1K4ABC4[J] — the last character should be 'H' for the 17 before it, so one of "
+            "the 18 characters is mistyped (GB 32100-2015)",
+        ),
+        (
+            "310115000123456",
+            "has 15 digits: that is the old business registration number (注册号), not the unified social credit "
+            "code; the business licence issued since 2015 shows the 18-character code",
+        ),
     ],
-    ids=["17-chars", "19-chars", "letter-O", "letter-I", "check-17", "check-18"],
+    ids=["17-chars", "19-chars", "letter-O", "letter-I", "check-17", "check-18", "old-15-digit"],
 )
 def test_bad_uscc(uscc: str, message: str) -> None:
     text = replace_once(S2_TEXT, "uscc: 91310115MA1K4ABC4H", f"uscc: {uscc}")
     assert problems(text) == [f"{NAME}:{line_of(text, 'uscc:')}: host.uscc: {message}{USCC_SUFFIX}"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["9131 0115 MA1K 4ABC 4H", "91310115-MA1K4ABC4H", "９１３１０１１５ＭＡ１Ｋ４ＡＢＣ４Ｈ", "91310115ma1k4abc4h"],
+)
+def test_uscc_as_hr_pastes_it(typed: str) -> None:
+    text = replace_once(S2_TEXT, "uscc: 91310115MA1K4ABC4H", f"uscc: '{typed}'")
+    assert load_text(text, NAME).host.uscc == "91310115MA1K4ABC4H"
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z"])
@@ -536,7 +558,7 @@ def test_all_problems_at_once() -> None:
     text = _three_errors()
     assert problems(text) == [
         f"{NAME}:{line_of(text, 'degree')}: home_university.degree: 'phd' is not allowed "
-        "(use one of: bachelor | master | doctorate | other)",
+        "(did you mean doctorate? use one of: bachelor | master | doctorate | other)",
         f"{NAME}:{line_of(text, 'uscc')}: host.uscc: has 17 characters; a USCC has 18{USCC_SUFFIX}",
         f"{NAME}:{line_of(text, 'start: 2027-02-30')}: internship.start: '2027-02-30' is not a real date "
         "(check the day and month)",
