@@ -1,4 +1,5 @@
-"""A route's deadlines as an iCalendar file: all-day events with stable UIDs and a fixed DTSTAMP."""
+"""A route's deadlines as an iCalendar file: all-day events with stable UIDs and a fixed DTSTAMP, and for each
+deadline still to meet a reminder a week and a day before (VALARM)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from generator.rules.engine import RouteAssessment
 
+REMINDERS = ((7, "In a week"), (1, "Tomorrow"))
+
 
 def deadlines_ics(route: RouteAssessment, *, slug: str, student: str, reference_date: date) -> bytes:
-    from icalendar import Calendar, Event
+    from icalendar import Alarm, Calendar, Event
 
     cal = Calendar()
     cal.add("prodid", "-//internpack//internship deadlines//EN")
@@ -26,6 +29,14 @@ def deadlines_ics(route: RouteAssessment, *, slug: str, student: str, reference_
         ev.add("description", f"{d.title_zh}\n{d.basis}\nStatus on {reference_date.isoformat()}: {d.status}")
         ev.add("categories", [f"internpack-{route.route}", d.status])
         ev.add("transp", "TRANSPARENT")
+        if d.status == "upcoming":
+            for days, when in REMINDERS:
+                alarm = Alarm()
+                alarm.add("uid", f"{slug}-{route.route}-{d.id}-{days}d@internpack")
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", f"{when}: {d.title} ({student})")
+                alarm.add("trigger", timedelta(days=-days))
+                ev.add_component(alarm)
         cal.add_component(ev)
     data: bytes = cal.to_ical()
     return data
