@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import outdir
-from generator.errors import InputError, InternpackError, Problem
+from generator.errors import InputError, InternpackError, Problem, printable
 from generator.loader import Source
 from generator.pack import BuildOptions, build, manifest_inputs, routes_to_build
 from generator.process import default_renderers, fork_pool, warm_up
@@ -116,7 +116,7 @@ class BatchOutcome:
 
 
 def _label(source: Source) -> str:
-    name = Path(source.name).name
+    name = printable(Path(source.name).name)  # control characters in a file name are escaped, everywhere
     return f"{name} row {source.row}" if source.row is not None else name
 
 
@@ -223,7 +223,7 @@ def plan(
     letters = sheet.letters if sheet is not None else {}
     rows: list[Row] = []
     for problem in unreadable:
-        rows.append(Row(len(rows), problem.file or "?", None, status="refused", errors=[str(problem)]))
+        rows.append(Row(len(rows), printable(problem.file or "?"), None, status="refused", errors=[str(problem)]))
     pending: list[tuple[int, Source | None]] = [(s.row or 0, s) for s in sources]
     if sheet is not None:
         pending += [(n, None) for n in sheet.row_problems]
