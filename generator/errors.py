@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+ECHO = 80  # characters of a value echoed in a message
+
+
+def shown(value: object, limit: int = ECHO) -> str:
+    """A value as a message quotes it (repr: control characters escaped), cut to ``limit`` characters
+    with "…" (a 1,500-character value does not fill the terminal)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (\\x1b...), for file names a message prints: a file name may
+    hold any byte but a newline or an escape sequence must not reach the terminal as such."""
+    if all(unicodedata.category(ch) != "Cc" for ch in text):
+        return text
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -18,10 +36,10 @@ class Problem:
     def __str__(self) -> str:
         where = ""
         if self.file:
-            where = self.file + (f":{self.line}" if self.line else "") + ": "
+            where = printable(self.file) + (f":{self.line}" if self.line else "") + ": "
         elif self.line:
             where = f"line {self.line}: "
-        text = where + (f"{self.path}: " if self.path else "") + self.message
+        text = where + (f"{printable(self.path)}: " if self.path else "") + self.message
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -8,16 +8,20 @@ YAML is composed into nodes (never constructed by PyYAML), so that:
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
+import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import InputError, Problem
+from generator.errors import ECHO, InputError, Problem, shown
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
@@ -117,7 +121,7 @@ def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget,
                 path = ".".join(str(p) for p in (*loc, key))
                 budget.problems.append(
                     Problem(
-                        f"duplicate key {key!r} (first on line {lines[(*loc, key)]})",
+                        f"duplicate key {shown(key)} (first on line {lines[(*loc, key)]})",
                         file=name,
                         line=key_node.start_mark.line + 1,
                         path=path,
@@ -131,9 +135,17 @@ def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget,
     raise InputError(Problem("has an unsupported YAML node", file=name))  # pragma: no cover
 
 
-def parse_text(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
-    """YAML (or JSON, a subset) text → plain data of str/None/list/dict, and the line of each location."""
+def is_json(name: str) -> bool:
+    return name.lower().endswith(".json")
+
+
+def parse_text(text: str, name: str, *, json_: bool | None = None) -> tuple[Any, dict[Loc, int]]:
+    """YAML or JSON text → plain data of str/None/list/dict, and the line of each location. A .json file
+    (or ``json_``) is read by a JSON parser: JSON is not quite a subset of YAML (an escaped astral
+    character, ``"\\ud83d\\ude00"`` as every JSON encoder writes emoji, is refused by YAML)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if json_ if json_ is not None else is_json(name):
+        return _JsonReader(text, name).document()
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -163,19 +175,190 @@ def parse_text(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     return data, lines
 
 
-def read_source(path: Path, display: str | None = None) -> Source:
-    name = display or str(path)
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_JSON_WORDS = {"true": "true", "false": "false", "null": None}
+
+
+class _JsonReader:
+    """A JSON document → the same plain data as the YAML reader gives (numbers and true/false as their
+    text, null as None), with the line of every key and value, duplicate keys named, and the same
+    budget and nesting limit. Strings are decoded by the standard library's JSON string scanner."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.text, self.name = text, name
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines: dict[Loc, int] = {}
+        self.budget = _Budget(MAX_BYTES)
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_left(self.newlines, pos) + 1
+
+    def fail(self, pos: int, what: str) -> InputError:
+        return InputError(
+            Problem(
+                f"is not valid JSON: {what}",
+                file=self.name,
+                line=self.line(pos),
+                hint="check the quotes, commas and brackets around that line",
+            )
+        )
+
+    def skip(self, pos: int) -> int:
+        m = _JSON_WS.match(self.text, pos)
+        return m.end() if m else pos
+
+    def document(self) -> tuple[Any, dict[Loc, int]]:
+        pos = self.skip(0)
+        if pos == len(self.text):
+            raise InputError(
+                Problem("is empty", file=self.name, hint="run 'internpack init' for a placement to fill in")
+            )
+        data, pos = self.value(pos, (), 0)
+        pos = self.skip(pos)
+        if pos != len(self.text):
+            raise self.fail(pos, "extra text after the end of the document")
+        if self.budget.problems:
+            raise InputError(self.budget.problems)
+        if not isinstance(data, dict):
+            raise InputError(
+                Problem("must be a mapping of fields (student:, host:, internship: ...)", file=self.name, line=1)
+            )
+        return data, self.lines
+
+    def string(self, pos: int) -> tuple[str, int]:
+        try:
+            return json.decoder.scanstring(self.text, pos + 1, True)  # type: ignore[attr-defined,no-any-return]
+        except json.JSONDecodeError as exc:
+            raise self.fail(exc.pos, exc.msg.lower()) from None
+
+    def value(self, pos: int, loc: Loc, depth: int) -> tuple[Any, int]:
+        self.budget.left -= 16
+        if self.budget.left < 0 or depth > MAX_DEPTH:
+            what = f"nests deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else "expands beyond 1 MiB"
+            raise InputError(
+                Problem(what + "; a placement file is small and flat", file=self.name, line=self.line(pos))
+            )
+        self.lines.setdefault(loc, self.line(pos))
+        ch = self.text[pos : pos + 1]
+        if ch == "{":
+            return self.mapping(pos, loc, depth)
+        if ch == "[":
+            items: list[Any] = []
+            pos = self.skip(pos + 1)
+            if self.text.startswith("]", pos):
+                return items, pos + 1
+            while True:
+                item, pos = self.value(self.skip(pos), (*loc, len(items)), depth + 1)
+                items.append(item)
+                pos = self.skip(pos)
+                if self.text.startswith(",", pos):
+                    pos += 1
+                elif self.text.startswith("]", pos):
+                    return items, pos + 1
+                else:
+                    raise self.fail(pos, "expected ',' or ']' in a list")
+        if ch == '"':
+            text, end = self.string(pos)
+            self.budget.left -= len(text)
+            return text, end
+        for word, val in _JSON_WORDS.items():
+            if self.text.startswith(word, pos):
+                return val, pos + len(word)
+        m = _JSON_NUMBER.match(self.text, pos)
+        if m and m.end() > pos:
+            return m.group(), m.end()
+        raise self.fail(pos, "expected a value (text in double quotes, a number, true, false, null, {...} or [...])")
+
+    def mapping(self, pos: int, loc: Loc, depth: int) -> tuple[dict[str, Any], int]:
+        out: dict[str, Any] = {}
+        pos = self.skip(pos + 1)
+        if self.text.startswith("}", pos):
+            return out, pos + 1
+        while True:
+            if not self.text.startswith('"', pos):
+                raise self.fail(pos, "expected a key in double quotes")
+            key_line = self.line(pos)
+            key, pos = self.string(pos)
+            pos = self.skip(pos)
+            if not self.text.startswith(":", pos):
+                raise self.fail(pos, "expected ':' after the key")
+            pos = self.skip(pos + 1)
+            if key in out:
+                self.budget.problems.append(
+                    Problem(
+                        f"duplicate key {shown(key)} (first on line {self.lines[(*loc, key)]})",
+                        file=self.name,
+                        line=key_line,
+                        path=".".join(str(p) for p in (*loc, key)),
+                        hint="keep one of them",
+                    )
+                )
+                _, pos = self.value(pos, (*loc, f"\0dup{key}"), depth + 1)
+            else:
+                self.lines[(*loc, key)] = key_line
+                out[key], pos = self.value(pos, (*loc, key), depth + 1)
+            pos = self.skip(pos)
+            if self.text.startswith(",", pos):
+                pos = self.skip(pos + 1)
+            elif self.text.startswith("}", pos):
+                return out, pos + 1
+            else:
+                raise self.fail(pos, "expected ',' or '}' after a value")
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a pipe or named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device (such as /dev/zero)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bytes(path: Path, name: str, limit: int = MAX_BYTES, what: str = "a placement file") -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them. Anything else is refused without waiting on
+    it: a FIFO is opened non-blocking and never read, /dev/zero (or a link to it) is never read at all,
+    and a file that grows past the limit while read is refused too."""
     try:
-        if path.is_dir():
-            raise InputError(Problem("is a folder, not a placement file", file=name))
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(Problem(f"is {size:,} bytes; a placement file may be at most 1 MiB", file=name))
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError as exc:
         raise InputError(Problem("does not exist", file=name)) from exc
     except OSError as exc:
         raise InputError(Problem(f"cannot be read: {exc.strerror}", file=name)) from exc
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(Problem(f"is a folder, not {what}", file=name))
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(
+                Problem(f"is {_kind_of(st.st_mode)}, not {what}", file=name, hint="save it to a file and give its name")
+            )
+        if st.st_size > limit:
+            raise InputError(
+                Problem(f"is {st.st_size:,} bytes; {what} may be at most {limit // 1024 // 1024} MiB", file=name)
+            )
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+        if len(raw) > limit:
+            raise InputError(Problem(f"is more than {limit:,} bytes; {what} may be at most 1 MiB", file=name))
+        return raw
+    except OSError as exc:
+        raise InputError(Problem(f"cannot be read: {exc.strerror}", file=name)) from exc
+    finally:
+        os.close(fd)
+
+
+def read_source(path: Path, display: str | None = None) -> Source:
+    name = display or str(path)
+    raw = read_bytes(path, name)
     if not raw.strip():
         raise InputError(Problem("is empty", file=name, hint="run 'internpack init' for a placement to fill in"))
     data, lines = parse_text(_decode(raw, name), name)
@@ -231,9 +414,11 @@ def _message(err: dict[str, Any]) -> tuple[str, str | None]:
     if kind == "missing":
         return "is required but missing", "add it"
     if kind == "date_impossible":
-        return f"{got!r} is not a real date", "check the day and month"
+        return f"{shown(got)} is not a real date", "check the day and month"
+    if kind == "date_range":
+        return f"{shown(got)} is outside the years {ctx.get('low')} to {ctx.get('high')}", "check the year"
     if kind.startswith("date"):
-        return f"{got!r} is not a date", "write dates as YYYY-MM-DD"
+        return f"{shown(got)} is not a date", "write dates as YYYY-MM-DD"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a mapping of fields", "indent the fields under it"
     if kind == "list_type":
@@ -241,17 +426,17 @@ def _message(err: dict[str, Any]) -> tuple[str, str | None]:
     if kind in ("string_type",):
         return "must be text", None
     if kind in ("int_parsing", "int_from_float", "decimal_parsing", "decimal_type", "int_type"):
-        return f"{got!r} is not a number", None
+        return f"{shown(got)} is not a number", None
     if kind == "too_long":
         return f"has too many entries (at most {ctx.get('max_length')})", None
     if kind == "too_short":
         return "must not be empty", None
     if kind == "string_pattern_mismatch":
-        return f"{got!r} has the wrong form", "a currency is a 3-letter ISO code such as CNY or EUR"
+        return f"{shown(got)} has the wrong form", "a currency is a 3-letter ISO code such as CNY or EUR"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"])), None
     if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
-        return f"{got!r} is out of range ({err['msg'].lower()})", None
+        return f"{shown(got)} is out of range ({err['msg'].lower()})", None
     return err["msg"], None
 
 
@@ -266,12 +451,28 @@ def where(source: Source, loc: Loc, path: str) -> dict[str, Any]:
     return {"file": source.name, "line": source.line_of(loc), "path": path or None}
 
 
+_LONG_QUOTE = re.compile(r"'[^'\n]{%d,}'|\"[^\"\n]{%d,}\"" % (ECHO - 1, ECHO - 1))
+
+
 def problems_of(exc: Any, source: Source) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc: Loc = tuple(err["loc"])
         kind = err["type"]
         path = ".".join(str(p) for p in loc)
+        if kind == "extra_forbidden" and isinstance(loc[-1], str) and not loc[-1].strip():
+            parent = ".".join(str(p) for p in loc[:-1])
+            what = "an empty key ('')" if not loc[-1] else f"a blank key ({shown(loc[-1])})"
+            valid = _fields_at(loc[:-1])
+            out.append(
+                Problem(
+                    f"has {what}" + ("" if parent else " at the top level"),
+                    hint="give the key its name or remove the line"
+                    + (f"; valid keys here: {', '.join(valid)}" if valid else ""),
+                    **where(source, loc, parent),
+                )
+            )
+            continue
         if kind == "extra_forbidden":
             valid = _fields_at(loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
@@ -281,6 +482,7 @@ def problems_of(exc: Any, source: Source) -> list[Problem]:
             out.append(Problem("unknown key", hint=hint, **where(source, loc, path)))
             continue
         message, hint = _message(err)
+        message = _LONG_QUOTE.sub(lambda m: m.group()[: ECHO - 1] + "…", message)  # a check quoted a huge value
         if kind == "value_error" and message.split(" ")[0] in _fields_at(loc):
             # a cross-field check of a model names the field it is about first: point at that field
             loc = (*loc, message.split(" ")[0])

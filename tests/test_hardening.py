@@ -142,17 +142,20 @@ def test_renderer_failing_midway_leaves_nothing_and_keeps_the_old_pack(tmp_path:
 def test_full_disk_reports_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
     placement = _sample_copy(tmp_path)
     out = tmp_path / "out"
-    real = Path.write_bytes
+    import generator.outdir
+
+    real = os.write
     calls = {"n": 0}
 
-    def full(self: Path, data: bytes) -> int:
+    def full(fd: int, data: bytes) -> int:  # the pack's files are written with os.write (outdir.write_file)
         calls["n"] += 1
         if calls["n"] == 4:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
+        return real(fd, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(generator.outdir.os, "write", full)
     result = _build(placement, out)
+    assert calls["n"] >= 4, "the fault was never injected"
     assert result.exit_code == 1, result.output
     assert "No space left on device" in result.output and "nothing was changed" in result.output
     assert "free space" in result.output
