@@ -451,7 +451,7 @@ def where(source: Source, loc: Loc, path: str) -> dict[str, Any]:
     return {"file": source.name, "line": source.line_of(loc), "path": path or None}
 
 
-_LONG_QUOTE = re.compile(r"'[^'\n]{%d,}'|\"[^\"\n]{%d,}\"" % (ECHO - 1, ECHO - 1))
+_LONG_QUOTE = re.compile(rf"'[^'\n]{{{ECHO - 1},}}'|\"[^\"\n]{{{ECHO - 1},}}\"")
 
 
 def problems_of(exc: Any, source: Source) -> list[Problem]:
