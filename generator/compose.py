@@ -16,7 +16,7 @@ from generator import __version__, loader
 from generator.context import Bi, Record, build_context, day, recording, stop_recording, term
 from generator.documents import doc_entry, letters_for, render_content
 from generator.errors import InputError, Problem
-from generator.render.html import render_page, timeline
+from generator.render.html import logo_url, render_page, timeline
 from generator.result import CheckResult
 
 DISCLAIMER = Bi(
@@ -145,7 +145,7 @@ def compose(
             recommended=recommended,
             recommendation=Bi(a.recommendation, a.recommendation_zh),
             disclaimer=DISCLAIMER,
-            logo_uri=logo.resolve().as_uri() if logo else None,
+            logo_uri=logo_url(logo) if logo else None,
             banner=None,
         )
         return ctx

@@ -9,8 +9,9 @@ import subprocess
 # Noto Sans CJK SC draws Chinese, Latin, Greek and Cyrillic and has real bold weights;
 # DejaVu Sans is the fallback for the scripts it lacks (Arabic, Hebrew, many symbols).
 FAMILIES: tuple[str, ...] = ("Noto Sans CJK SC", "DejaVu Sans")
-DOCX_LATIN = "DejaVu Sans"  # as in the PDFs: Latin text with Latin punctuation
-DOCX_EAST_ASIA = "Noto Sans CJK SC"
+# the DOCX names fonts a Chinese office has (Windows, WPS); the PDFs embed the Noto fonts above
+DOCX_LATIN = "Arial"
+DOCX_EAST_ASIA = "SimSun"  # 宋体
 DEBIAN_PACKAGES = ("fonts-noto-cjk", "fonts-dejavu-core")
 
 

@@ -39,6 +39,7 @@ class _Writer:
     def __init__(self, container: Any, images: dict[str, Path]) -> None:
         self.doc = container
         self.images = images
+        self.keep = False  # inside the signature block: every paragraph kept with the next, as in the PDF
 
     # -- inline ---------------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ class _Writer:
             p._p.get_or_add_pPr().style = _STYLE_IDS[style]  # by id: python-docx's lookup by name is slow
         self.inline(p, el, fmt)
         _trim(p)
+        if self.keep:
+            p.paragraph_format.keep_with_next = True
         return p
 
     def blocks(self, parent: Any, container: Any = None) -> None:
@@ -177,10 +180,16 @@ class _Writer:
                             fmt={"bold": True} if "name" in _classes(line) else {"small": True},
                             container=c,
                         ).paragraph_format.space_after = Pt(0)
+            elif tag == "section" and "annex" in cls:  # the data sheet after the signature starts a page
+                c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                self.blocks(el, c)
+            elif tag == "div" and "signoff" in cls:  # the signature block stays on one page with the closing
+                self.keep = True
+                self.blocks(el, c)
+                self.keep = False
+            elif tag == "div" and "logo" in cls:
+                return
             else:
-                previous = el.getprevious()
-                if tag == "section" and "lang-en" in cls and previous is not None and previous.tag == "section":
-                    c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # as in the PDF: English on a new page
                 self.blocks(el, c)
         elif tag == "h1":
             p = c.add_paragraph()
@@ -194,10 +203,11 @@ class _Writer:
             if "pagebreak" in cls:
                 c.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 return
-            if "line" in cls:  # a signature line: an empty paragraph with a bottom rule, as wide as its cell
-                line = c.add_paragraph()
-                line.paragraph_format.space_before = Pt(18)
-                _top_border(line, colour="333333", size=6, side="bottom")
+            if "line" in cls:  # a signature line: its label above a bottom rule, as wide as its cell
+                line = self.paragraph(el, container=c)
+                line.paragraph_format.space_after = Pt(2)
+                line.paragraph_format.keep_with_next = True
+                _top_border(line, colour="333333", size=6, side="bottom", space=14)
                 return
             if "seal" in cls:
                 p = self.paragraph(el, fmt={"colour": (0xB2, 0x22, 0x22), "small": True}, container=c)
@@ -207,16 +217,23 @@ class _Writer:
             p = self.paragraph(el, style=style, container=c)
             if "right" in cls:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            elif "who" in cls:
+            elif "who" in cls or "center" in cls:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            if "closing" in cls and _in_signed(el):  # the closing line stays with the signature block
+                p.paragraph_format.keep_with_next = True
         elif tag in ("ul", "ol"):
             style = "List Bullet" if tag == "ul" else "List Number"
             num_id = self.restarted_numbering() if tag == "ol" else None
-            for li in el:
-                if isinstance(li.tag, str):
-                    p = self.paragraph(li, style=style, container=c)
-                    if num_id is not None:
-                        p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
+            items = [li for li in el if isinstance(li.tag, str)]
+            small = {"size": 7.2} if "sources" in cls else None  # the source list in small print, as in the PDF
+            for n, li in enumerate(items):
+                p = self.paragraph(li, style=style, container=c, fmt=small)
+                if small:
+                    p.paragraph_format.space_after = Pt(1)
+                if num_id is not None:
+                    p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
+                if n == len(items) - 1 and "closing" in cls and _in_signed(el):
+                    p.paragraph_format.keep_with_next = True
         elif tag == "table":
             self.table(el, c)
         else:
@@ -238,7 +255,7 @@ class _Writer:
         rows = [tr for tr in el.iter("tr")]
         if not rows:
             return
-        width = max(len([c for c in tr if isinstance(c.tag, str)]) for tr in rows)
+        width = max(sum(_span(c) for c in tr if isinstance(c.tag, str)) for tr in rows)
         cls = _classes(el)
         table = container.add_table(rows=0, cols=width)
         if "sign" not in cls:
@@ -253,7 +270,8 @@ class _Writer:
         grid = [int(col.w) for col in table._tbl.tblGrid.gridCol_lst]
         for tr in rows:
             cells = [c for c in tr if isinstance(c.tag, str)]
-            row = _add_row(table, grid)
+            # a checklist row may continue on the next page, as in the PDF; other rows never split
+            row = _add_row(table, grid, [_span(c) for c in cells], cant_split="checklist" not in cls)
             for n, cell_el in enumerate(cells):
                 cell = row[n]
                 first = cell.paragraphs[0]
@@ -274,13 +292,19 @@ class _Writer:
                     if not first.runs and len(cell.paragraphs) > 1:
                         first._p.getparent().remove(first._p)
                 else:
-                    self.inline(first, cell_el, {"bold": True} if cell_el.tag == "th" else {})
+                    fmt = {"size": 7.8} if "checklist" in cls else {}
+                    self.inline(first, cell_el, {**fmt, "bold": True} if cell_el.tag == "th" else fmt)
                     _trim(first)
                 if cell_el.tag == "th":
                     _shade(cell, "E8EDF3")
                 for para in cell.paragraphs:
                     para.paragraph_format.space_after = Pt(1)
-        container.add_paragraph().paragraph_format.space_after = Pt(0)
+                    if self.keep:
+                        para.paragraph_format.keep_with_next = True
+        after = container.add_paragraph()
+        after.paragraph_format.space_after = Pt(0)
+        if self.keep:
+            after.paragraph_format.keep_with_next = True
 
     def letterhead(self, el: Any, container: Any) -> None:
         from docx.shared import Mm, Pt
@@ -288,12 +312,17 @@ class _Writer:
         img = next((x for x in el.iter("img")), None)
         names = next((x for x in el if isinstance(x.tag, str) and "names" in _classes(x)), None)
         table = container.add_table(rows=1, cols=2 if img is not None else 1)
+        table.autofit = False
         cells = table.rows[0].cells
         if img is not None:
             path = self.images.get(img.get("src", ""))
             if path is not None:
-                cells[0].paragraphs[0].add_run().add_picture(str(path), height=Mm(15))
-            cells[0].width = Mm(48)
+                cells[0].paragraphs[0].add_run().add_picture(str(path), height=Mm(14))
+            # as in the PDF: the logo column 48 mm, the names and addresses the rest (an e-mail never wraps)
+            table.columns[0].width = cells[0].width = Mm(48)
+            table.columns[1].width = cells[1].width = Mm(TEXT_WIDTH - 48)
+        else:
+            table.columns[0].width = cells[0].width = Mm(TEXT_WIDTH)
         target = cells[-1]
         first = True
         for div in names if names is not None else []:
@@ -313,8 +342,8 @@ class _Writer:
 
 
 # column widths in mm, as templates/layout/style.css gives them to the PDF (the text width is 174 mm)
-TEXT_WIDTH = 174.0
-_COL_MM = {"box": 7, "date": 22, "route": 20, "who": 27, "where": 40, "src": 19, "status": 22, "level": 16, "basis": 58}
+TEXT_WIDTH = 178.0
+_COL_MM = {"box": 6, "date": 20, "route": 14, "who": 23, "where": 34, "src": 14, "status": 18, "level": 16, "basis": 72}
 
 
 def _column_widths(el: Any, cls: set[str], count: int) -> list[float] | None:
@@ -325,29 +354,70 @@ def _column_widths(el: Any, cls: set[str], count: int) -> list[float] | None:
         free = [n for n, w in enumerate(fixed) if not w]
         rest = (TEXT_WIDTH - sum(fixed)) / max(len(free), 1)
         return [float(w) if w else rest for w in fixed]
+    if "facts" in cls and count == 4:  # label, value, label, value
+        label = 0.225 if _in_lang(el, "en") else 0.17
+        return [TEXT_WIDTH * f for f in (label, 0.5 - label, label, 0.5 - label)]
     if "fields" in cls and count == 2:
         return [TEXT_WIDTH * 0.34, TEXT_WIDTH * 0.66]
+    if "sign" in cls and count == 2 and not _text(el.find(".//td")):  # the sign-off at the right
+        return [TEXT_WIDTH * 0.4, TEXT_WIDTH * 0.6]
     if "sign" in cls and count:
         return [TEXT_WIDTH / count] * count
     return None
 
 
-def _add_row(table: Any, grid: list[int]) -> list[Any]:
-    """A new last row of empty cells as wide as the table's grid columns (EMU), built as XML: python-docx's
-    add_row().cells re-reads the whole table grid for every row."""
+def _span(cell: Any) -> int:
+    try:
+        return max(1, int(cell.get("colspan") or 1))
+    except ValueError:
+        return 1
+
+
+def _text(el: Any) -> str:
+    return "".join(el.itertext()).strip() if el is not None else ""
+
+
+def _in_lang(el: Any, lang: str) -> bool:
+    return any(f"lang-{lang}" in _classes(a) for a in el.iterancestors("section"))
+
+
+def _in_signed(el: Any) -> bool:
+    return any("signed" in _classes(a) for a in el.iterancestors("section"))
+
+
+def _add_row(table: Any, grid: list[int], spans: list[int] | None = None, *, cant_split: bool = True) -> list[Any]:
+    """A new last row of empty cells as wide as the table's grid columns (EMU), a cell spanning ``spans[n]``
+    columns, built as XML: python-docx's add_row().cells re-reads the whole table grid for every row.
+    ``cant_split``: the row never splits across pages, as a row of the PDF."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.table import _Cell
 
     tr = OxmlElement("w:tr")
+    if cant_split:
+        trpr = OxmlElement("w:trPr")
+        trpr.append(OxmlElement("w:cantSplit"))
+        tr.append(trpr)
     cells = []
-    for width in grid:
+    spans = list(spans or [])
+    spans += [1] * max(len(grid) - sum(spans), 0)
+    col = 0
+    for span in spans:
+        if col >= len(grid):
+            break
+        span = min(span, len(grid) - col)
+        width = sum(grid[col : col + span])
+        col += span
         tc: Any = OxmlElement("w:tc")  # a CT_Tc (python-docx registers its element classes)
         pr = OxmlElement("w:tcPr")
         w = OxmlElement("w:tcW")
         w.set(qn("w:type"), "dxa")
         w.set(qn("w:w"), str(round(width / 635)))  # EMU -> twentieths of a point
         pr.append(w)
+        if span > 1:
+            gs = OxmlElement("w:gridSpan")
+            gs.set(qn("w:val"), str(span))
+            pr.append(gs)
         tc.append(pr)
         tc.append(OxmlElement("w:p"))
         tr.append(tc)
@@ -372,17 +442,17 @@ def _right_tab(p: Any) -> None:
     from docx.enum.text import WD_TAB_ALIGNMENT
     from docx.shared import Mm
 
-    p.paragraph_format.tab_stops.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
+    p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
 
 
-def _top_border(p: Any, colour: str = "1F4E79", size: int = 8, side: str = "top") -> None:
+def _top_border(p: Any, colour: str = "1F4E79", size: int = 8, side: str = "top", space: int = 1) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     ppr = p._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
     top = OxmlElement(f"w:{side}")
-    for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", colour)):
+    for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space)), ("w:color", colour)):
         top.set(qn(k), v)
     bdr.append(top)
     ppr.insert_element_before(bdr, *_AFTER_PBDR)  # schema order matters (the Open XML validator checks it)
@@ -449,8 +519,12 @@ def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Pat
         jinja_env=docx_environment(),
         autoescape=True,
     )
+    from generator.render.html import logo_url
+
     body = lxml.html.document_fromstring(html).find("body")
-    _Writer(tpl.docx, images).blocks(body)
+    # the page names the logo by its fixed address (render/html.py logo_url), whatever key the caller used
+    _Writer(tpl.docx, {**images, **{logo_url(p): p for p in images.values()}}).blocks(body)
+    _drop_trailing_paragraph(tpl.docx)
     stamp = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - DOCX core properties are naive (UTC)
     props = tpl.docx.core_properties
     props.created = props.modified = stamp
@@ -458,6 +532,27 @@ def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Pat
     out = io.BytesIO()
     tpl.save(out)
     return normalise_zip(out.getvalue(), stamp)
+
+
+def _drop_trailing_paragraph(document: Any) -> None:
+    """No empty paragraph at the end of the body: after the signature table it made a blank last page. Word
+    needs a paragraph after a final table: that one is made one point high."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    body = document.element.body
+    blocks = [el for el in body if el.tag in (qn("w:p"), qn("w:tbl"))]
+    while len(blocks) >= 2 and blocks[-1].tag == qn("w:p") and not "".join(blocks[-1].itertext()).strip():
+        if blocks[-2].tag == qn("w:tbl"):
+            from docx.text.paragraph import Paragraph
+
+            last = Paragraph(blocks[-1], document.part)
+            fmt = last.paragraph_format
+            fmt.space_before = fmt.space_after = Pt(0)
+            fmt.line_spacing = Pt(1)
+            fmt.keep_with_next = False
+            break
+        body.remove(blocks.pop())
 
 
 @functools.cache

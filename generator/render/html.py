@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -17,6 +18,15 @@ from generator.templating import environment
 def css() -> str:
     text = template_path("layout", "style.css").read_text(encoding="utf-8")
     return text.replace("var(--fonts)", fonts.css_stack()).replace("var(--latin-fonts)", fonts.css_stack(latin=True))
+
+
+BASE_URL = "file:///internpack/"
+
+
+def logo_url(path: Path) -> str:
+    """The one address the logo is served under, whatever folder it lies in: WeasyPrint names an image by
+    the md5 of its URL, so the file's own address made the PDF bytes depend on the folder."""
+    return f"{BASE_URL}logo{path.suffix.lower()}"
 
 
 def render_page(layout: str, ctx: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import RenderError
-from generator.render.html import css
+from generator.render.html import BASE_URL, css, logo_url
 from generator.resources import template_path
 
 PDF_VARIANT = "pdf/a-3b"
@@ -77,14 +77,14 @@ class PdfRenderer:
 
         self.font_config = FontConfiguration()
         self.stylesheet = CSS(string=css(), font_config=self.font_config)
-        self.fetcher = _fetcher({p.resolve().as_uri(): p for p in allowed})
+        self.fetcher = _fetcher({logo_url(p): p for p in allowed})
 
     def render(self, html: str, name: str, *, plain: bool = False) -> Any:
         handler = _Collect()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
-            document = _html_class()(string=html, base_url="file:///internpack/", url_fetcher=self.fetcher).render(
+            document = _html_class()(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
                 stylesheets=[] if plain else [self.stylesheet], font_config=self.font_config
             )
         finally:
@@ -207,6 +207,7 @@ def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
         after = writer._add_object(_content(b"\nQ q " + name.encode() + b" Do Q"))
         page[NameObject("/Contents")] = ArrayObject([before, *refs, after])
     writer._ID = _identifier(pack, stamps)
+    writer.pdf_header = "%PDF-1.7"  # as WeasyPrint writes the separate files (pypdf's default is 1.3)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -45,6 +45,28 @@ def set_fonts(style_or_rpr_owner, size: float | None = None) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), fonts.DOCX_LATIN)
     rfonts.set(qn("w:eastAsia"), fonts.DOCX_EAST_ASIA)
+    for attr in THEME_ATTRS:  # a theme font would override the named one (python-docx's headings: a Japanese one)
+        rfonts.attrib.pop(qn(attr), None)
+
+
+THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def no_theme_fonts(doc) -> None:
+    """Every style names its fonts: no rFonts of styles.xml refers to the theme's (Japanese) fonts."""
+    for rfonts in doc.styles.element.iter(qn("w:rFonts")):
+        for attr in THEME_ATTRS:
+            rfonts.attrib.pop(qn(attr), None)
+        if rfonts.get(qn("w:ascii")) is None:
+            for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+                rfonts.set(qn(attr), fonts.DOCX_LATIN)
+            rfonts.set(qn("w:eastAsia"), fonts.DOCX_EAST_ASIA)
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = OxmlElement("w:themeFontLang")
+        doc.settings.element.append(lang)
+    lang.set(qn("w:val"), "en-GB")
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def field(paragraph, instr: str) -> None:
@@ -97,27 +119,27 @@ def main() -> None:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(18)
-    section.top_margin, section.bottom_margin = Mm(16), Mm(18)
+    section.left_margin = section.right_margin = Mm(16)  # as templates/layout/style.css's @page
+    section.top_margin, section.bottom_margin = Mm(13), Mm(15)
     section.footer_distance = Mm(8)
     assert section.start_type == WD_SECTION.NEW_PAGE
 
     styles = doc.styles
     normal = styles["Normal"]
-    set_fonts(normal, 10)
-    normal.paragraph_format.space_after = Pt(4)
-    normal.paragraph_format.line_spacing = 1.25
+    set_fonts(normal, 9)
+    normal.paragraph_format.space_after = Pt(3)
+    normal.paragraph_format.line_spacing = 1.2
     # East Asian language for proofing and line breaking
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-GB")
     lang.set(qn("w:eastAsia"), "zh-CN")
     normal.element.get_or_add_rPr().append(lang)
-    for name, size in (("Title", 16), ("Heading 1", 14), ("Heading 2", 11), ("Heading 3", 10)):
+    for name, size in (("Title", 15), ("Heading 1", 14), ("Heading 2", 10), ("Heading 3", 9.5)):
         st = styles[name]
         set_fonts(st, size)
         st.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79) if name != "Title" else RGBColor(0x11, 0x11, 0x11)
         st.font.bold = True
-        st.paragraph_format.space_before = Pt(8 if name != "Title" else 4)
+        st.paragraph_format.space_before = Pt(6 if name != "Title" else 4)
         st.paragraph_format.space_after = Pt(3)
         st.paragraph_format.keep_with_next = True
     title_p = styles["Title"].element.get_or_add_pPr()
@@ -125,7 +147,7 @@ def main() -> None:
         if child.tag == qn("w:pBdr"):
             title_p.remove(child)
     for name in ("List Bullet", "List Number"):
-        set_fonts(styles[name], 10)
+        set_fonts(styles[name], 9)
     small = styles.add_style("Small", 1)
     small.base_style = normal
     set_fonts(small, 8)
@@ -133,7 +155,7 @@ def main() -> None:
 
     footer = section.footer.paragraphs[0]
     set_fonts(styles["Footer"], 7.5)
-    footer.paragraph_format.tab_stops.add_tab_stop(Mm(174), WD_TAB_ALIGNMENT.RIGHT)
+    footer.paragraph_format.tab_stops.add_tab_stop(Mm(178), WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run("{{ footer_ref }}\t第 ")
     field(footer, "PAGE")
     footer.add_run(" 页 / 共 ")
@@ -151,6 +173,7 @@ def main() -> None:
     props.last_modified_by = "internpack"
     props.revision = 1
     trim(doc)
+    no_theme_fonts(doc)
     doc.save(str(OUT))
     print(f"wrote {OUT}")
 
