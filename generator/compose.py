@@ -290,33 +290,9 @@ def _logo(p: Any, placement_dir: Path, source: Any) -> Path | None:
     where = loader.where(source, ("host", "logo"), "host.logo")
     if not p.host.logo:
         return None
-    path = (placement_dir / p.host.logo).resolve()
-    if not path.is_relative_to(placement_dir.resolve()):
-        raise InputError(
-            Problem(
-                f"{p.host.logo!r} is outside the placement file's folder",
-                **where,
-                hint="copy the logo next to the placement file and give its name",
-            )
-        )
-    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise InputError(Problem("must be a PNG or JPEG image", **where, hint="convert the logo to PNG"))
-    if not path.is_file():
-        raise InputError(
-            Problem(
-                f"{p.host.logo!r} does not exist (looked for {path})",
-                **where,
-                hint="give the path relative to the placement file, or remove the field",
-            )
-        )
-    try:
-        from PIL import Image
+    from generator.images import prepare_logo
 
-        with Image.open(path) as img:
-            img.verify()
-    except Exception as exc:
-        raise InputError(Problem(f"{p.host.logo!r} is not a readable image ({exc})", **where)) from None
-    return Path(path)
+    return prepare_logo(p.host.logo, placement_dir, where)  # read and decoded once, capped, scaled to print
 
 
 def _sender(ctx: dict[str, Any], issuer: str) -> dict[str, Any]:

@@ -348,7 +348,9 @@ def read_bytes(path: Path, name: str, limit: int = MAX_BYTES, what: str = "a pla
             left -= len(chunk)
         raw = b"".join(chunks)
         if len(raw) > limit:
-            raise InputError(Problem(f"is more than {limit:,} bytes; {what} may be at most 1 MiB", file=name))
+            raise InputError(
+                Problem(f"is more than {limit:,} bytes; {what} may be at most {limit // 1024 // 1024} MiB", file=name)
+            )
         return raw
     except OSError as exc:
         raise InputError(Problem(f"cannot be read: {exc.strerror}", file=name)) from exc
