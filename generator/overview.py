@@ -51,24 +51,24 @@ DUE_DAYS = 30
 COLUMNS = (
     "row",
     "student",
-    "student_email",
-    "host",
-    "host_contact_email",
-    "city",
-    "district",
+    "status",
+    "action",
     "start",
     "end",
     "days_to_start",
-    "recommended",
-    "route_built",
-    "verdict",
-    "status",
-    "placeholders",
-    "placeholder_fields",
-    "untranslated",
     "next_deadline",
     "next_deadline_what",
-    "action",
+    "route_built",
+    "verdict",
+    "recommended",
+    "placeholders",
+    "host",
+    "city",
+    "district",
+    "student_email",
+    "host_contact_email",
+    "placeholder_fields",
+    "untranslated",
     "s2_verdict",
     "s2_codes",
     "x1_verdict",
@@ -78,6 +78,7 @@ COLUMNS = (
     "notes",
     "errors",
 )
+PRINTED = 15  # the columns cohort.xlsx prints on a landscape page, from row to city (the rest stay on screen)
 HEADINGS = {
     "row": "Row",
     "student": "Student",
@@ -384,16 +385,16 @@ _WIDTHS = {
     "start": 11,
     "end": 11,
     "days_to_start": 8,
-    "recommended": 8,
+    "recommended": 12,
     "route_built": 8,
-    "verdict": 12,
+    "verdict": 13,
     "status": 14,
-    "placeholders": 8,
+    "placeholders": 12,
     "placeholder_fields": 30,
-    "untranslated": 8,
+    "untranslated": 12,
     "next_deadline": 11,
-    "next_deadline_what": 30,
-    "action": 48,
+    "next_deadline_what": 26,
+    "action": 44,
     "s2_verdict": 10,
     "s2_codes": 28,
     "x1_verdict": 10,
@@ -434,11 +435,14 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
     bold, top, wrap = Font(bold=True), Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
     fills = {k: PatternFill("solid", fgColor=v) for k, v in _FILLS.items()}
 
-    def sheet(ws: Any, header: list[str], rows: list[list[Any]], widths: list[int], wrapped: set[int]) -> None:
+    def sheet(
+        ws: Any, header: list[str], rows: list[list[Any]], widths: list[int], wrapped: set[int], printed: int
+    ) -> None:
         for col, title in enumerate(header, 1):
             cell = ws.cell(row=1, column=col, value=title)
             cell.font, cell.alignment = bold, wrap
             ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
+        ws.row_dimensions[1].height = 27
         for n, values in enumerate(rows, 2):
             for col, value in enumerate(values, 1):
                 if value in ("", None):
@@ -456,6 +460,20 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
                     if isinstance(value, date):
                         cell.number_format = "yyyy-mm-dd"
                 cell.alignment = wrap if col in wrapped else top
+            # a row as high as its longest wrapped text (spreadsheets do not size rows a file leaves unsized)
+            lines = max(
+                (
+                    sum(
+                        -(-max(len(part), 1) // max(widths[col - 1] - 1, 1))
+                        for part in str(values[col - 1]).split("\n")
+                    )
+                    for col in wrapped
+                    if col <= len(values) and values[col - 1] not in ("", None)
+                ),
+                default=1,
+            )
+            if lines > 1:
+                ws.row_dimensions[n].height = 12.75 * min(lines, 12)
         ws.freeze_panes = "B2"
         last = get_column_letter(max(len(header), 1))
         ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 1)}"
@@ -465,6 +483,7 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = "1:1"
+        ws.print_area = f"A1:{get_column_letter(min(printed, len(header)))}{len(rows) + 1}"
 
     ws = wb.active
     ws.title = "cohort"
@@ -474,6 +493,7 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
         [[e[k] for k in keys] for e in data],
         [_WIDTHS.get(k, 18) for k in keys],
         {n for n, k in enumerate(keys, 1) if k in _WRAP or k.startswith("#")},
+        PRINTED,
     )
     sheet(
         wb.create_sheet("Deadlines"),
@@ -484,6 +504,7 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
         ],
         [11, 7, 24, 7, 40, 30, 10, 30, 30],
         {5, 6, 8},
+        9,
     )
     stamp = datetime.fromisoformat(day.isoformat())  # naive, as openpyxl writes it
     wb.properties.created = wb.properties.modified = stamp
