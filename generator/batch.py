@@ -643,7 +643,13 @@ def write_summary(
                 f"writing {out / name} failed: {exc.strerror or exc}; the packs are written, the summary is not",
                 hint="free some space, then run the batch again (finished packs are kept)",
             ) from exc
-    overview.write_tree(out, "todo", overview.todo_files(rows, today))
+    try:
+        overview.write_tree(out, "todo", overview.todo_files(rows, today))
+    except OSError as exc:
+        raise InternpackError(
+            f"writing {out / 'todo'} failed: {exc.strerror or exc}; the packs and the summary are written",
+            hint="free some space, then run the batch again (finished packs are kept)",
+        ) from exc
     return ["cohort.csv", "cohort.xlsx", "cohort.ics", "cohort.pdf", "cohort.json", "todo/"]
 
 

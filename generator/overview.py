@@ -234,6 +234,7 @@ def entries(rows: list[Row], day: date, extra_columns: list[str]) -> list[dict[s
     for row in rows:
         e: dict[str, Any] = {k: "" for k in COLUMNS}
         e.update({c: row.extras.get(c, "") for c in extra_columns})
+        e["blocking"] = []  # the block findings of the routes built (of both when none is), for cohort.pdf
         e["row"] = row.sheet_row if row.sheet_row is not None else row.label
         e["status"] = row.state
         e["pack"] = {"pending": "", "skipped": "none"}.get(row.status, row.status)
@@ -265,12 +266,18 @@ def entries(rows: list[Row], day: date, extra_columns: list[str]) -> list[dict[s
             placeholder_fields=", ".join(row.blanks[:5]) + (" …" if len(row.blanks) > 5 else ""),
             untranslated=row.untranslated if row.routes else "",
         )
-        e["_arrival"] = p.stay.arrival or p.internship.start
-        e["_departure"] = max(p.stay.departure or p.internship.end, e["_arrival"])
+        e["arrival_day"] = p.stay.arrival or p.internship.start
+        e["departure_day"] = max(p.stay.departure or p.internship.end, e["arrival_day"])
         nxt = _next_deadline(row)
         if nxt is not None:
             e["next_deadline"] = nxt.date
             e["next_deadline_what"] = nxt.title + (" (late)" if nxt.status == "late" else "")
+        e["blocking"] = [
+            {"route": route.upper(), "label": code_label(r, f.code), "code": f.code}
+            for route in (row.routes or ["s2", "x1"])
+            for f in a.routes[route].findings
+            if f.severity == "block"
+        ]
         for route in ("s2", "x1"):
             ra = a.routes[route]
             e[f"{route}_verdict"] = ra.verdict
@@ -523,7 +530,7 @@ def timeline(data: list[dict[str, Any]], dues: list[Due], day: date, limit: int 
     marks = defaultdict(list)
     for d in dues:
         marks[d.folder].append(d)
-    spans = [(e["_arrival"], e["_departure"]) for e in bars]
+    spans = [(e["arrival_day"], e["departure_day"]) for e in bars]
     first = min([day, *(s for s, _ in spans)]) - timedelta(days=7)
     last = max([day, *(t for _, t in spans)]) + timedelta(days=7)
     left, right, width = 190.0, 1000.0, 1010.0
@@ -550,7 +557,7 @@ def timeline(data: list[dict[str, Any]], dues: list[Due], day: date, limit: int 
         lines.append({"kind": "group", "y": y + 8, "label": f"{state} ({len(group)})"})
         y += 11
         for e in group:
-            arrival, departure = e["_arrival"], e["_departure"]
+            arrival, departure = e["arrival_day"], e["departure_day"]
             lines.append(
                 {
                     "kind": "bar",
@@ -762,11 +769,15 @@ def write_tree(out: Path, name: str, files: dict[str, bytes]) -> None:
     beside it, then swapped in."""
     tmp = out / f".{name}.new.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    for rel, data in files.items():
-        target = tmp / rel.split("/", 1)[1]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    tmp.mkdir(exist_ok=True)
+    try:
+        for rel, data in files.items():
+            target = tmp / rel.split("/", 1)[1]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        tmp.mkdir(exist_ok=True)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # the previous folder stays as it was
+        raise
     old = out / f".{name}.old.tmp"
     if (out / name).exists():
         shutil.rmtree(old, ignore_errors=True)
