@@ -147,6 +147,7 @@ ENUMS = {
     ("home_university", "degree"): {"bachelor", "master", "doctorate", "other"},
 }
 DATES = [("internship", "start"), ("student", "passport_expiry"), ("stay", "arrival")]
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 
 
 def _assert_refused_naming(field: tuple[str, str], value: str) -> None:
@@ -169,12 +170,16 @@ def test_bad_enum_values_name_the_field(field: tuple[str, str], value: str) -> N
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(DATES), st.text(min_size=1, max_size=14))
+@given(
+    st.sampled_from(DATES),
+    st.text(min_size=1, max_size=14) | st.dates().map(str) | st.dates().map(lambda d: str(d).translate(FULL_WIDTH)),
+)
 def test_bad_dates_name_the_field(field: tuple[str, str], value: str) -> None:
+    typed = unicodedata.normalize("NFKC", value).replace("\u2212", "-").strip()  # full-width digits are digits
     try:
-        date.fromisoformat(value.strip())
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            return  # a real ISO date
+        day = date.fromisoformat(typed)
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", typed) and 1900 <= day.year <= 2100:
+            return  # a real ISO date in the plausible range
     except ValueError:
         pass
     _assert_refused_naming(field, value)
@@ -193,3 +198,128 @@ def test_uscc_accepted_only_with_both_check_characters(code: str) -> None:
     except InputError as exc:
         assert uscc_problem(code) is not None
         assert [p.path for p in exc.problems] == ["host.uscc"]
+
+
+# -- every printed field, both routes, both languages and Chinese only ----------------------------------
+
+MARK = "Qz{}zQ"
+
+
+def _text_leaves(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(data, dict):
+        return [leaf for k, v in data.items() for leaf in _text_leaves(v, (*path, k))]
+    if isinstance(data, list):
+        return [leaf for i, v in enumerate(data) for leaf in _text_leaves(v, (*path, i))]
+    return [path] if isinstance(data, str) else []
+
+
+def _set(data: dict[str, Any], path: tuple[Any, ...], value: str) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
+
+
+def _get(obj: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        obj = obj[part] if isinstance(part, int) else getattr(obj, part)
+    return obj if isinstance(obj, str) else obj.name  # a name given as text (host.legal_representative)
+
+
+def _printed_texts(placement: Any, languages: list[str]) -> dict[str, str]:
+    """Each page of both routes' packs (and the summary) → its text: the DOCX text where the page has a
+    DOCX, the HTML's text otherwise (what WeasyPrint draws)."""
+    import lxml.html
+
+    rules = load_rules()
+    source = loader.Source(name="generated.yaml", data={}, lines={}, sha256="0" * 64)
+    result = CheckResult(placement, source, rules, assess(placement, rules, date(2026, 12, 1)))
+    comp = compose(result, routes=["s2", "x1"], languages=languages, placement_dir=REPO, allow_blanks=True)
+    texts = {"summary": lxml.html.fromstring(comp.summary.html).text_content()}
+    for route, pages in comp.routes.items():
+        for page in pages:
+            html_text = lxml.html.fromstring(page.html).text_content()
+            texts[f"{route}/{page.id}"] = html_text + "\n" + (_docx_text(page.html) if page.docx else "")
+    return texts
+
+
+LANGUAGE_SETS = {"en+zh": ["en", "zh"], "zh": ["zh"]}
+
+
+def _where_printed() -> dict[str, dict[tuple[Any, ...], list[str]]]:
+    """For each language set: every free-text field of the sample (a marker is accepted there) → the pages
+    that print it. Found by printing a distinct marker in every field at once."""
+    if not _WHERE:
+        candidates = []
+        for n, path in enumerate(_text_leaves(BASE)):
+            data = copy.deepcopy(BASE)
+            _set(data, path, MARK.format(n))
+            try:
+                _validate(data)
+            except InputError:
+                continue  # a code, an enumeration, a date, an e-mail address...: not free text
+            candidates.append((n, path))
+        data = copy.deepcopy(BASE)
+        for n, path in candidates:
+            _set(data, path, MARK.format(n))
+        placement = _validate(data)
+        for label, langs in LANGUAGE_SETS.items():
+            texts = _printed_texts(placement, langs)
+            _WHERE[label] = {
+                path: sorted(page for page, text in texts.items() if MARK.format(n) in text) for n, path in candidates
+            }
+    return _WHERE
+
+
+_WHERE: dict[str, dict[tuple[Any, ...], list[str]]] = {}
+
+
+def test_the_printed_fields_are_many_and_each_is_printed() -> None:
+    """The discovery above must find the fields the letters are made of (it cannot pass empty)."""
+    where = _where_printed()
+    both = {".".join(map(str, p)) for p, pages in where["en+zh"].items() if pages}
+    for field in ("student.given_names", "host.name_en", "host.name_zh", "internship.position", "host.address_zh"):
+        assert field in both, sorted(both)
+    assert len(both) >= 30, sorted(both)
+    zh = {".".join(map(str, p)) for p, pages in where["zh"].items() if pages}
+    assert "host.name_zh" in zh and len(zh) >= 20, sorted(zh)
+
+
+tricky = st.sampled_from(["&", "<", ">", "&amp;", "{{ 7*7 }}", "{%", "'", '"', "</w:t>", "\\", "=1+1", "’", "\u202e"])
+# characters every font stack draws, in several scripts (the refusals are tested above): all accepted
+safe_text = st.lists(
+    st.sampled_from(
+        list("AbcXyz09 éüßøçñ-.,/()#")
+        + list("张伟李娜王芳上海有限公司")
+        + list("ДмитрийΑλέξανδρος")
+        + list("مرحباשלום")
+        + ["😀", "e\u0301", "\u200d"]
+    ),
+    min_size=1,
+    max_size=12,
+).map("".join)
+literal_text = st.lists(st.one_of(safe_text, tricky), min_size=1, max_size=3).map(lambda parts: "".join(parts))
+
+
+def _plain(value: str) -> str:
+    """Generated values without the blanks a field folds (README: Text fields): single spaces inside."""
+    return " ".join(value.split())
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_every_printed_field_is_kept_literally_in_both_languages_and_chinese_only(data: Any) -> None:
+    where = _where_printed()
+    fields = sorted({p for pages in where.values() for p, printed in pages.items() if printed})
+    values = {p: _plain(data.draw(literal_text, label=".".join(map(str, p)))) for p in fields}
+    values = {p: v for p, v in values.items() if v}
+    placement_data = copy.deepcopy(BASE)
+    for path, value in values.items():
+        _set(placement_data, path, value)
+    placement = _validate(placement_data)  # every character here is one the documents hold and draw
+    for label, langs in LANGUAGE_SETS.items():
+        texts = _printed_texts(placement, langs)
+        for path, value in values.items():
+            kept = _get(placement, path)
+            assert kept == value, (path, kept, value)
+            for page in where[label].get(path, []):
+                assert kept in texts[page], f"--lang {label}: {'.'.join(map(str, path))}={kept!r} is not in {page}"
