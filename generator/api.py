@@ -89,6 +89,33 @@ def source_titles() -> dict[str, str]:
     return {sid: f"{s.title} ({s.kind})" for sid, s in load_rules().sources.items()}
 
 
+def texts_as_mappings(data: Any, model: Any = Placement) -> Any:
+    """Placement data with each part the model accepts as one text (``legal_representative: Chen Hao (陈浩)``)
+    written as the mapping the model reads it as (``{name: Chen Hao, name_zh: 陈浩}``); the rest unchanged."""
+    from pydantic import BaseModel, TypeAdapter, ValidationError
+
+    from generator.loader import _model_of
+
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, field in model.model_fields.items():
+        sub = _model_of(field.annotation)
+        value = data.get(key)
+        if sub is None or not isinstance(sub, type) or not issubclass(sub, BaseModel):
+            continue
+        if isinstance(value, str):
+            try:
+                parsed = TypeAdapter(field.annotation).validate_python(value)
+            except ValidationError:
+                continue
+            if isinstance(parsed, BaseModel):
+                out[key] = parsed.model_dump(mode="json", exclude_none=True)
+        elif isinstance(value, dict):
+            out[key] = texts_as_mappings(value, sub)
+    return out
+
+
 def placement_schema() -> dict[str, Any]:
     """The placement model's JSON schema (for forms generated from it)."""
     return Placement.model_json_schema()

@@ -515,7 +515,7 @@ def _run_cohort(state: State, job: CohortJob) -> None:
             job.folder / "out",
             today=state.config.today,
             jobs=2,
-            progress=lambda total: _Progress(job, total),
+            progress=lambda total, *_, **__: _Progress(job, total),
         )
         job.rows = job.outcome.rows
         job.state = "done"
@@ -659,6 +659,10 @@ async def forbidden(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"Error: {exc}", status_code=403)
 
 
+async def internal_error(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse(f"Error: internal error: {type(exc).__name__}: {exc}", status_code=500)
+
+
 async def input_error(request: Request, exc: Exception) -> Response:
     lines = exc.lines() if isinstance(exc, InternpackError) else [str(exc)]
     return PlainTextResponse("\n".join(f"Error: {line}" for line in lines), status_code=400)
@@ -721,6 +725,7 @@ def create_app(config: Config) -> Starlette:
         TooLarge: too_large,
         PermissionError: forbidden,
         InternpackError: input_error,
+        Exception: internal_error,
     }
     app = Starlette(
         routes=routes,

@@ -210,6 +210,7 @@ def placement_data(values: dict[str, Any]) -> dict[str, Any]:
 def values_of_data(data: dict[str, Any]) -> dict[str, Any]:
     """A placement's data (as read from a file) → field values for the form."""
     values: dict[str, Any] = {ADMITTED: "yes" if data.get("china_university") else "no"}
+    data = api.texts_as_mappings(data)  # a name given as 'Chen Hao (陈浩)' shows in its two fields
     for f in fields():
         value: Any = data
         for part in f.path.split("."):

@@ -19,6 +19,17 @@
     var form = event.target.form;
     if (form) { apply(form); }
   });
+  // once the user has asked for a full check (or a build), every later check shows every problem
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-submit]") : null;
+    var flag = button && button.form ? button.form.querySelector("#submitted") : null;
+    if (flag) { flag.value = "1"; }
+  }, true);
+  // "Download the YAML file": a plain POST of the form to its action (/save), which the browser downloads
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-save]") : null;
+    if (button && button.form) { button.form.submit(); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form").forEach(apply);
   });
