@@ -335,7 +335,9 @@ def _worker_build(task: Task) -> tuple[int, str, list[str], float, dict[str, Any
         )
     except InputError as exc:
         lines = problem_lines(exc, task.label, dict(task.letters))
-        return task.index, "refused", lines, time.perf_counter() - started, {}
+        # refused for the fields its letters lack (--strict without --allow-blanks): a draft, not a sheet error
+        blanks = all("--allow-blanks" in (p.hint or "") for p in exc.problems)
+        return task.index, "refused", lines, time.perf_counter() - started, {"blanks_refused": blanks}
     except InternpackError as exc:
         return (
             task.index,
@@ -543,6 +545,8 @@ def _run(
         row.status, row.errors, row.seconds = status, errors, seconds
         row.blanks = list((info or {}).get("blanks", []))
         row.untranslated = int((info or {}).get("untranslated", 0))
+        if (info or {}).get("blanks_refused"):
+            row.state = "draft"
         bar.update(row)
 
     if pool is None:

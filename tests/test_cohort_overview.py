@@ -200,6 +200,16 @@ def test_allow_blanks_and_strict_do_not_rebuild_packs_without_blanks(cohort) -> 
     assert all("--allow-blanks" in r.errors[0] for r in drafts)
 
 
+def test_strict_refuses_a_new_draft_as_build_does(tmp_path: Path) -> None:
+    sheet = write_advisor_sheet(tmp_path / "c.csv", 3)  # row 3: the guarantor's date of birth is missing
+    out = tmp_path / "out"
+    outcome = run_batch(sheet, out, DOCX, jobs=1, today=TODAY, progress=_quiet, strict=True)
+    draft = next(r for r in outcome.rows if r.sheet_row == 3)
+    assert (draft.status, draft.state) == ("refused", "draft"), (draft.status, draft.state, draft.errors)
+    assert "expenses.guarantor.date_of_birth" in " ".join(draft.errors)
+    assert draft.folder not in packs(out) and outcome.exit_code == 2
+
+
 def test_summary_only_touches_no_pack_and_prune_removes_stale_folders(cohort, tmp_path: Path) -> None:
     sheet, out, _ = cohort
     before = mtimes(out)
