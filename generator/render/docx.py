@@ -219,20 +219,20 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             elif "who" in cls or "center" in cls:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            if "closing" in cls and _in_signed(el):  # the closing line stays with the signature block
+            if {"closing", "keep"} & cls and _in_signed(el):  # closing line and the paragraph before: with the sign-off
                 p.paragraph_format.keep_with_next = True
         elif tag in ("ul", "ol"):
             style = "List Bullet" if tag == "ul" else "List Number"
             num_id = self.restarted_numbering() if tag == "ol" else None
             items = [li for li in el if isinstance(li.tag, str)]
             small = {"size": 7.2} if "sources" in cls else None  # the source list in small print, as in the PDF
-            for n, li in enumerate(items):
+            for li in items:
                 p = self.paragraph(li, style=style, container=c, fmt=small)
                 if small:
                     p.paragraph_format.space_after = Pt(1)
                 if num_id is not None:
                     p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
-                if n == len(items) - 1 and "closing" in cls and _in_signed(el):
+                if "closing" in cls and _in_signed(el):  # the last article stays with the signatures
                     p.paragraph_format.keep_with_next = True
         elif tag == "table":
             self.table(el, c)
