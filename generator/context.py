@@ -121,6 +121,38 @@ class Bi:
         return str(escape(self.en))
 
 
+class Name(Bi):
+    """A person's name: the Latin one, and the Chinese one where given (a name is never machine-translated, so the
+    Chinese text falls back to the Latin name without the 【待译】 marker)."""
+
+    @property
+    def zh(self) -> Any:
+        return self._zh if self._zh not in (None, "") else self.en
+
+
+class Registered(Bi):
+    """A registered name or address (the business licence's): the Chinese text needs the Chinese original, so a
+    missing one is a blank (build lists it) rather than English marked 【待译】."""
+
+    def __init__(self, en: Any, zh: Any, path: str, zh_path: str) -> None:
+        super().__init__(en, zh, path)
+        self.zh_path = zh_path
+
+    @property
+    def zh(self) -> Any:
+        return self._zh if self._zh not in (None, "") else Blank(self.zh_path)
+
+
+def person_name(person: Any, path: str, fallback: Any = None) -> Name | Blank:
+    """The Name of a person model (name, name_zh), or of ``fallback`` when the person has no name."""
+    name = getattr(person, "name", None) if person is not None else None
+    if not name and fallback is not None:
+        return person_name(fallback, path)
+    if not name:
+        return Blank(path)
+    return Name(name, getattr(person, "name_zh", None), path)
+
+
 class Day(Bi):
     """A date in both languages, and as YYYY-MM-DD (``.iso``) for tables."""
 
@@ -192,6 +224,25 @@ def money(amount: Decimal | None, currency: str, period: str | None, path: str) 
     return Bi(en, zh, path)
 
 
+def exit_entry_office(p: Placement, rules: Rules) -> Bi:
+    """Whom the host's letters to the authority are addressed to: the placement's own office, else the office of
+    the host's city in the rules data, else the city's exit-entry administration in general terms."""
+    own = p.host.exit_entry_office
+    if own is not None:
+        return Bi(own.en or own.zh, own.zh, "host.exit_entry_office")
+    office = rules.office_for(p.host.city, p.host.zone)
+    if office is not None:
+        return Bi(office.en, office.zh, "host.exit_entry_office")
+    city = rules.city(p.host.city)
+    zh_city = city.zh if city else p.host.city.removesuffix("市")
+    en_city = city.en if city else p.host.city
+    return Bi(
+        f"the exit-entry administration of the {en_city} public security authorities",
+        f"{zh_city}市公安机关出入境管理部门",
+        "host.exit_entry_office",
+    )
+
+
 def build_context(
     p: Placement,
     a: Assessment,
@@ -212,12 +263,13 @@ def build_context(
         p.expenses,
     )
     cu_exempt = route == "x1" and cu is None  # not admitted yet: the institution's fields are placeholders
-    signatory_name = (h.signatory.name if h.signatory else None) or h.legal_representative
+    legal_rep = h.legal_representative.name if h.legal_representative else None
+    signatory_name = (h.signatory.name if h.signatory else None) or legal_rep
     signatory_title = (
         Bi(h.signatory.title, h.signatory.title_zh, "host.signatory.title")
         if h.signatory and h.signatory.title
         else Bi("Legal Representative", "法定代表人", "host.signatory.title")
-        if signatory_name and signatory_name == h.legal_representative
+        if signatory_name and signatory_name == legal_rep
         else Bi(None, None, "host.signatory.title")
     )
     city = rules.city(h.city)
@@ -290,9 +342,10 @@ def build_context(
             ),
         },
         "host": {
-            "name": Bi(h.name_en, h.name_zh, "host.name_en"),
+            "name": Registered(h.name_en, h.name_zh, "host.name_en", "host.name_zh"),
             "uscc": _or_blank(h.uscc, "host.uscc"),
-            "address": Bi(h.address_en, h.address_zh, "host.address_en"),
+            "address": Registered(h.address_en, h.address_zh, "host.address_en", "host.address_zh"),
+            "exit_entry_office": exit_entry_office(p, rules),
             "city": Bi(city.en if city else h.city, city.zh if city else None, "host.city"),
             "district": _or_blank(h.district, "host.district"),
             "zone": Bi(rules.zones[h.zone]["en"], rules.zones[h.zone]["zh"]) if h.zone else None,
@@ -300,10 +353,10 @@ def build_context(
             "fax": h.fax or None,
             "email": h.email or (h.contact.email if h.contact else None) or None,
             "website": h.website or None,
-            "legal_representative": _or_blank(h.legal_representative, "host.legal_representative"),
-            "signatory_name": _or_blank(signatory_name, "host.signatory.name"),
+            "legal_representative": person_name(h.legal_representative, "host.legal_representative"),
+            "signatory_name": person_name(h.signatory, "host.signatory.name", fallback=h.legal_representative),
             "signatory_title": signatory_title,
-            "contact_name": _or_blank(h.contact.name if h.contact else None, "host.contact.name"),
+            "contact_name": person_name(h.contact, "host.contact.name"),
             "contact_title": Bi(
                 h.contact.title if h.contact else None,
                 h.contact.title_zh if h.contact else None,
@@ -322,7 +375,7 @@ def build_context(
             ],
             "has_duties": bool(i.duties),
             "relevance": twin(i, "relevance", "internship.relevance"),
-            "supervisor_name": _or_blank(i.supervisor.name if i.supervisor else None, "internship.supervisor.name"),
+            "supervisor_name": person_name(i.supervisor, "internship.supervisor.name"),
             "supervisor_title": Bi(
                 i.supervisor.title if i.supervisor else None,
                 i.supervisor.title_zh if i.supervisor else None,

@@ -135,7 +135,7 @@ def _org_value(ch: str) -> int:
 
 
 def _marked(code: str, i: int) -> str:
-    return f"{code[:i]}[{code[i]}]{code[i + 1:]}"
+    return f"{code[:i]}[{code[i]}]{code[i + 1 :]}"
 
 
 def uscc_problem(code: str) -> str | None:
@@ -205,6 +205,15 @@ class Strict(BaseModel):
     )
 
 
+class EmergencyContact(Strict):
+    name: Line
+    name_zh: Line | None = None
+    relationship: Line | None = None
+    relationship_zh: Line | None = None
+    phone: Line | None = None
+    email: Line | None = None
+
+
 class Student(Strict):
     family_name: Line
     given_names: Line
@@ -218,6 +227,8 @@ class Student(Strict):
     email: Line | None = None
     phone: Line | None = None
     home_address: Text | None = None
+    address_in_china: Text | None = None
+    emergency_contact: EmergencyContact | None = None
 
     @property
     def full_name(self) -> str:
@@ -273,12 +284,50 @@ class ChinaUniversity(Strict):
         return self
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NAME_WITH_ZH = re.compile(r"^(?P<name>.*?\S)\s*[(（]\s*(?P<zh>[^()（）]*?)\s*[)）]$")
+
+
+def split_name(value: Any) -> Any:
+    """'Chen Hao (陈浩)' → {'name': 'Chen Hao', 'name_zh': '陈浩'} (the form files used before name_zh existed)."""
+    if isinstance(value, str):
+        m = _NAME_WITH_ZH.match(value.strip())
+        if m and _HAN.search(m["zh"]) and not _HAN.search(m["name"]):
+            return {"name": m["name"], "name_zh": m["zh"]}
+        return {"name": value}
+    return value
+
+
+def _split_person(value: Any) -> Any:
+    """A person's mapping whose name holds 'Latin (中文)' and no name_zh: split it."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and not value.get("name_zh"):
+        parts = split_name(value["name"])
+        if "name_zh" in parts:
+            return {**value, **parts}
+    return value
+
+
+class Named(Strict):
+    """A person named in the letters: the Latin name, and the Chinese one the Chinese text uses."""
+
+    name: Line
+    name_zh: Line | None = None
+
+
 class Person(Strict):
     name: Line | None = None
+    name_zh: Line | None = None
     title: Line | None = None
     title_zh: Line | None = None
     email: Line | None = None
     phone: Line | None = None
+
+
+class ExitEntryOffice(Strict):
+    """The exit-entry administration the host's letters are addressed to, when not the one of the rules data."""
+
+    zh: Line
+    en: Line | None = None
 
 
 Zone = Literal[
@@ -310,9 +359,10 @@ class Host(Strict):
     zone: Annotated[Zone, BeforeValidator(_lower)] | None = None
     filed_with_exit_entry: YesNoUnknown = "unknown"
     categories: Annotated[list[Annotated[Category, BeforeValidator(_lower)]], Field(max_length=3)] = []
-    legal_representative: Line | None = None
-    signatory: Person | None = None
-    contact: Person | None = None
+    legal_representative: Annotated[Named, BeforeValidator(split_name)] | None = None
+    signatory: Annotated[Person, BeforeValidator(_split_person)] | None = None
+    contact: Annotated[Person, BeforeValidator(_split_person)] | None = None
+    exit_entry_office: ExitEntryOffice | None = None
     logo: Line | None = None
 
 
@@ -336,6 +386,7 @@ class Insurance(Strict):
 
 class Supervisor(Strict):
     name: Line | None = None
+    name_zh: Line | None = None
     title: Line | None = None
     title_zh: Line | None = None
     email: Line | None = None
@@ -352,7 +403,7 @@ class Internship(Strict):
     related_to_major: YesNoUnknown = "unknown"
     relevance: Text | None = None
     relevance_zh: Text | None = None
-    supervisor: Supervisor | None = None
+    supervisor: Annotated[Supervisor, BeforeValidator(_split_person)] | None = None
     start: Date
     end: Date
     hours_per_week: Annotated[Decimal, Field(gt=0, le=168)] | None = None
@@ -393,6 +444,11 @@ class Stay(Strict):
 
 
 class Guarantor(Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _name_with_zh(cls, value: Any) -> Any:
+        return _split_person(value)
+
     name: Line | None = None
     name_zh: Line | None = None
     relationship: Line | None = None

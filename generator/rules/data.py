@@ -70,6 +70,18 @@ class FindingRule:
 
 
 @dataclass(frozen=True)
+class Office:
+    """An exit-entry administration the host's letters are addressed to (offices.yaml)."""
+
+    city: str
+    zh: str
+    en: str
+    confidence: str  # high | medium | low
+    zones: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VisaFreePolicy:
     """A dated entry policy (policies.yaml): who may enter without a visa, for how long, until when."""
 
@@ -117,6 +129,15 @@ class Rules:
     checklist: tuple[ChecklistRule, ...]
     texts: dict[str, dict[str, str]]
     visa_free: tuple[VisaFreePolicy, ...] = ()
+    offices: tuple[Office, ...] = ()
+
+    def office_for(self, city_name: str | None, zone: str | None = None) -> Office | None:
+        """The exit-entry office of the host's city (a zone's own entry first), if the data has one."""
+        city = self.city(city_name)
+        if city is None:
+            return None
+        here = [o for o in self.offices if o.city == city.id]
+        return next((o for o in here if zone and zone in o.zones), None) or next((o for o in here if not o.zones), None)
 
     def entry_policy(self, kind: str, nationality: str) -> VisaFreePolicy | None:
         """The policy of this kind that covers the nationality (the first one listed), if any."""
@@ -350,6 +371,29 @@ def load_rules() -> Rules:
                 sources=check_sources(r, where, c.get("sources")),
             )
         )
+    r = _Reader("offices.yaml")
+    offices = []
+    city_ids = {c.id for c in cities}
+    for i, o in enumerate(_load("offices.yaml")["offices"]):
+        where = f"offices[{i}]"
+        if o.get("city") not in city_ids:
+            raise r.fail(where, f"unknown city {o.get('city')!r}")
+        if o.get("confidence") not in ("high", "medium", "low"):
+            raise r.fail(where, "confidence must be high, medium or low")
+        if not all(isinstance(o.get(k), str) and o[k] for k in ("zh", "en")):
+            raise r.fail(where, "zh and en names are required")
+        if unknown_zones := [z for z in o.get("zones") or () if z not in zones]:
+            raise r.fail(where, f"unknown zones {unknown_zones}")
+        offices.append(
+            Office(
+                city=o["city"],
+                zh=o["zh"],
+                en=o["en"],
+                confidence=o["confidence"],
+                zones=tuple(o.get("zones") or ()),
+                sources=check_sources(r, where, o.get("sources")),
+            )
+        )
     return Rules(
         version=version,
         thresholds=thresholds,
@@ -365,6 +409,7 @@ def load_rules() -> Rules:
         checklist=tuple(items),
         texts=texts,
         visa_free=tuple(visa_free),
+        offices=tuple(offices),
     )
 
 

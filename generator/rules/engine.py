@@ -1001,9 +1001,7 @@ def _x1_deadlines(c: _Ctx, add: Callable[[str, date, str, bool], None], reg: dat
     )
 
 
-def _s2_application(
-    c: _Ctx, add: Callable[[str, date, str, bool], None], limit: tuple[int, date] | None
-) -> None:
+def _s2_application(c: _Ctx, add: Callable[[str, date, str, bool], None], limit: tuple[int, date] | None) -> None:
     """The deadline that matters most to the host: when the S2 application must be filed."""
     p, t = c.p, c.t
     if s2_path(p) == "port":
