@@ -10,6 +10,7 @@ from typing import Any
 
 from generator import loader
 from generator.clock import reference_date
+from generator.errors import Problem
 from generator.model import Placement
 from generator.process import warm_up as warm_up  # the one warm-up every face uses
 from generator.result import CheckResult as CheckResult
@@ -58,6 +59,13 @@ def check_data(data: dict[str, Any], name: str = "form", today: str | None = Non
 
     raw = placement_yaml(data).encode()
     return check_source(loader.Source(name, data, {}, hashlib.sha256(raw).hexdigest()), today)
+
+
+def example_values(source: loader.Source) -> list[Problem]:
+    """Fields still holding the example values of `internpack init` (warnings, not errors)."""
+    from generator.examples import example_values as found
+
+    return found(source)
 
 
 def check_today(today: str | None) -> str:

@@ -119,10 +119,22 @@ def check(placement: Path, fmt: str, today: str | None) -> None:
     from generator.api import check_file
 
     result = check_file(placement, today)
+    _warn_examples(result.source)
     if fmt == "json":
         click.echo(json.dumps(result.report, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text(), nl=False)
+
+
+def _warn_examples(source: Any, most: int = 6) -> None:
+    """Warn (stderr) about values still equal to the examples of `internpack init`, a few per field."""
+    from generator.api import example_values
+
+    warnings = example_values(source)
+    for w in warnings[:most]:
+        click.secho(f"Warning: {w}", fg="yellow", err=True)
+    if len(warnings) > most:
+        click.secho(f"Warning: and {len(warnings) - most} more fields still hold example values", fg="yellow", err=True)
 
 
 def _parse_formats(value: str) -> tuple[str, ...]:
@@ -195,7 +207,7 @@ def build(
       internpack build samples/s2-shanghai.yaml -o out --route both
       internpack build samples/x1-fudan.yaml -o out --lang en+zh --zip
     """
-    from generator.api import build_file
+    from generator.api import build_file, read_placement
 
     outcome = build_file(
         placement,
@@ -210,6 +222,7 @@ def build(
     )
     for note in outcome.notes:
         click.secho(note, fg="red", bold=True, err=True)
+    _warn_examples(read_placement(placement))
     click.echo(
         f"Built {', '.join(r.upper() for r in outcome.routes)} pack in {outcome.folder}/ "
         f"({len(outcome.files)} files)" + (f" and {outcome.zip_path}" if outcome.zip_path else "")
