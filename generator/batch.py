@@ -233,7 +233,7 @@ def plan(
             name = Path(sheet.name).name
             row = Row(len(rows), f"{name} row {number}", None, status="refused", sheet_row=number)
             row.errors = list(sheet.row_problems[number])
-            row.cells = dict(sheet.row_cells.get(number, {}))
+            row.cells = _who(sheet.row_cells.get(number, {}))
             rows.append(row)
         else:
             row = Row(len(rows), _label(source), source, sheet_row=source.row)
@@ -242,21 +242,7 @@ def plan(
                 row.result = check_source(source, today)
             except InputError as exc:  # its lines name the file and line, or the sheet row and column
                 row.status, row.errors = "refused", problem_lines(exc, row.label, letters)
-                row.cells = {
-                    str(k): str(v)
-                    for k, v in _flat(source.data).items()
-                    if k in ("student.family_name", "student.given_names", "host.name_en", "host.city")
-                    or k.startswith("internship.")
-                }
-                row.cells = {
-                    "student": " ".join(
-                        x for x in (row.cells.get("student.family_name"), row.cells.get("student.given_names")) if x
-                    ),
-                    "host": row.cells.get("host.name_en", ""),
-                    "city": row.cells.get("host.city", ""),
-                    "start": row.cells.get("internship.start", ""),
-                    "end": row.cells.get("internship.end", ""),
-                }
+                row.cells = _who(_flat(source.data))
             else:
                 try:
                     row.routes = routes_to_build(row.result, _row_options(opts, row.result).route)
@@ -271,7 +257,7 @@ def plan(
             row.notes += sheet.row_notes[number]
     # folders: the slug, with a suffix from the student's own data when two rows share it (a row with no
     # route keeps its folder too, so its earlier pack is not taken for a stale one)
-    valid = [r for r in rows if r.result is not None and r.status in ("pending", "skipped", "refused") and not r.errors]
+    valid = [r for r in rows if r.result is not None and (r.status == "pending" or r.state == "no route")]
     slugs = Counter(slug_of(r.result) for r in valid if r.result)
     taken: dict[str, Row] = {}
     for row in valid:
@@ -290,6 +276,13 @@ def plan(
         taken[folder] = row
         row.folder = folder
     return rows
+
+
+def _who(cells: dict[str, Any]) -> dict[str, str]:
+    """Who and what a row that cannot be read is about, from its cells (the overview keeps them)."""
+    name = " ".join(str(cells[k]) for k in ("student.family_name", "student.given_names") if cells.get(k))
+    fields = {"host": "host.name_en", "city": "host.city", "start": "internship.start", "end": "internship.end"}
+    return {"student": name, **{k: str(cells.get(v) or "") for k, v in fields.items()}}
 
 
 def _flat(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -584,6 +584,12 @@ def example_row(route: str = "s2") -> dict[str, str]:
     from generator.resources import template_path
 
     data, _ = parse_text(template_path("init", f"placement-{route}.yaml").read_text(encoding="utf-8"), "example")
+    try:  # as the model reads it: a part the file gives as one text (a name "Wang Jun (王军)") as its fields
+        from generator.model import Placement
+
+        data = Placement.model_validate(data).model_dump(mode="json", exclude_unset=True)
+    except ValueError:
+        pass
     row: dict[str, str] = {}
 
     def flat(value: Any, prefix: str) -> None:

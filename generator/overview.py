@@ -13,6 +13,7 @@ import re
 import shutil
 import zipfile
 from collections import Counter, defaultdict
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -442,6 +443,22 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
     bold, top, wrap = Font(bold=True), Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
     fills = {k: PatternFill("solid", fgColor=v) for k, v in _FILLS.items()}
 
+    styles: dict[tuple[bool, str, bool, bool], Any] = {}
+
+    def style(key: tuple[bool, str, bool, bool]) -> Any:
+        """The cell style of a kind of cell, made once (styling each cell anew took most of the time)."""
+        wrapped, fill, quoted, dated = key
+        cell = scratch.cell(row=1, column=len(styles) + 1)
+        cell.alignment = wrap if wrapped else top
+        if fill:
+            cell.fill = fills[fill]
+        if quoted:
+            cell.quotePrefix = True  # shown as typed, without a visible apostrophe
+        if dated:
+            cell.number_format = "yyyy-mm-dd"
+        styles[key] = cell._style
+        return cell._style
+
     def sheet(
         ws: Any, header: list[str], rows: list[list[Any]], widths: list[int], wrapped: set[int], printed: int
     ) -> None:
@@ -455,18 +472,17 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
                 if value in ("", None):
                     continue
                 cell = ws.cell(row=n, column=col)
-                if isinstance(value, str):
-                    cell.value = value
+                text = isinstance(value, str)
+                cell.value = value
+                if text:
                     cell.data_type = "s"  # text, never a formula
-                    if value[0] in "=+-@":
-                        cell.quotePrefix = True  # shown as typed, without a visible apostrophe
-                    if value in fills:
-                        cell.fill = fills[value]
-                else:
-                    cell.value = value
-                    if isinstance(value, date):
-                        cell.number_format = "yyyy-mm-dd"
-                cell.alignment = wrap if col in wrapped else top
+                key = (
+                    col in wrapped,
+                    value if text and value in fills else "",
+                    text and value[0] in "=+-@",
+                    isinstance(value, date),
+                )
+                cell._style = copy(styles[key] if key in styles else style(key))
             # a row as high as its longest wrapped text (spreadsheets do not size rows a file leaves unsized)
             lines = max(
                 (
@@ -494,6 +510,7 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
 
     ws = wb.active
     ws.title = "cohort"
+    scratch = wb.create_sheet("scratch")  # where each kind of cell style is made once; removed before saving
     sheet(
         ws,
         [HEADINGS.get(k, k) for k in keys],
@@ -513,6 +530,7 @@ def xlsx_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day
         {5, 6, 8},
         9,
     )
+    wb.remove(scratch)
     stamp = datetime.fromisoformat(day.isoformat())  # naive, as openpyxl writes it
     wb.properties.created = wb.properties.modified = stamp
     buf = io.BytesIO()

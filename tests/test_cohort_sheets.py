@@ -192,16 +192,23 @@ def test_merged_cells_are_named_as_such(tmp_path: Path) -> None:
     ]
 
 
-def test_summary_of_5000_rows_takes_seconds(tmp_path: Path) -> None:
-    """cohort.xlsx is written row by row (it took quadratic time: 5 000 rows 58 s)."""
+def test_summary_of_5000_rows_takes_linear_time(tmp_path: Path) -> None:
+    """cohort.xlsx is written row by row (it took quadratic time: 500 rows 0.7 s, 5 000 rows 58 s). Measured
+    against 1 000 rows in the same process, so that a busy machine does not decide the test: five times the
+    rows may take about five times as long, not 25."""
     from generator import overview
 
     keys = list(overview.COLUMNS)
-    data = [{k: f"value {n} {k}" for k in keys} | {"row": n, "start": date(2027, 3, 1)} for n in range(5000)]
-    started = time.perf_counter()
-    content = overview.xlsx_bytes(data, keys, [], date(2026, 12, 1))
-    seconds = time.perf_counter() - started
-    assert seconds < 15, seconds
+
+    def timed(n: int) -> tuple[float, bytes]:
+        data = [{k: f"value {r} {k}" for k in keys} | {"row": r, "start": date(2027, 3, 1)} for r in range(n)]
+        started = time.perf_counter()
+        content = overview.xlsx_bytes(data, keys, [], date(2026, 12, 1))
+        return time.perf_counter() - started, content
+
+    small, _ = timed(1000)
+    large, content = timed(5000)
+    assert large < 9 * small and large < 60, (small, large)
     ws = load_workbook(io.BytesIO(content), read_only=True)["cohort"]
     assert ws.max_row == 5001
 
