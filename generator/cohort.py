@@ -303,8 +303,8 @@ def _read_xlsx(path: Path) -> tuple[list[_Raw], list[str], list[str]]:
         chosen = next((t for t in titles if t.strip().lower() == "placements"), titles[0])
         ws = wb[chosen]
         notes = []
-        if len(titles) > 1:
-            notes.append(f"read the worksheet {chosen!r} of {path.name} (of {', '.join(map(repr, titles))})")
+        others = f" (of {', '.join(map(repr, titles))})" if len(titles) > 1 else ""
+        notes.append(f"read the worksheet {chosen!r} of {path.name}{others}")
         parser = Parser(
             ws._get_source(),
             ws._shared_strings,

@@ -314,6 +314,7 @@ def test_hidden_rows_and_duplicates_are_named(tmp_path: Path) -> None:
     read = read_sheet(sheet)
     assert [s.row for s in read.sources] == [3, 4, 5], "the later copy of row 2 wins"
     assert read.notes == [
+        "read the worksheet 'Sheet1' of c.xlsx",
         "rows 2 and 5 are the same student (passport EN0000000, student0): row 5 is used, as the later copy; "
         "they differ in host.district, internship.end"
     ]
