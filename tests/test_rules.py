@@ -1840,3 +1840,34 @@ def test_add_months_clamps() -> None:
     assert add_months(date(2027, 2, 25), 6) == date(2027, 8, 25)
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("city", "zone", "foreign"),
+    [
+        pytest.param("Shenzhen", "qianhai-shekou", ("Shanghai", "上海", "Zhongguancun", "中关村", "Beijing", "北京")),
+        pytest.param("Shanghai", None, ("Zhongguancun", "中关村", "Beijing", "北京", "Guangdong", "广东")),
+        pytest.param("Chengdu", None, ("Shanghai", "上海", "Zhongguancun", "中关村", "Beijing", "北京")),
+    ],
+)
+def test_local_notes_only_in_their_place(city: str, zone: str | None, foreign: tuple[str, ...]) -> None:
+    """A pack reads only its own city's or zone's practice (the documented source of a clause list aside)."""
+    a = assess_data(apply(base(), {"host.city": city, "host.zone": zone, "china_university.city": city}))
+    for item in a.routes["s2"].checklist:
+        text = " ".join((item.notes, item.notes_zh, item.where, item.where_zh)).replace("(published by Beijing)", "")
+        text = text.replace("（北京发布）", "")
+        hits = [w for w in foreign if w in text]
+        assert not hits, f"{city} s2/{item.id} mentions {hits}: {item.notes}"
+    # X1 notes cite universities by name (BNU, 北京师范大学...): a city's own practice is what must not appear
+    for item in a.routes["x1"].checklist:
+        hits = [f"{w}:" for w in foreign if f"{w}:" in item.notes + item.where or f"{w}：" in item.notes_zh]
+        assert not hits, f"{city} x1/{item.id} mentions {hits}: {item.notes}"
+
+
+def test_port_visa_notes_only_on_the_port_path() -> None:
+    port = assess_data(apply(base(), {"stay.arrival": "2027-02-25"}))
+    change = assess_data(apply(base(), {"stay.in_china": "yes", "stay.entry_status": "X2"}))
+    note = next(i for i in port.routes["s2"].checklist if i.id == "visa_application_form").notes
+    assert "port-visa application letter" in note, note
+    note = next(i for i in change.routes["s2"].checklist if i.id == "visa_application_form").notes
+    assert "port" not in note.lower(), note

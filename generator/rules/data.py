@@ -111,6 +111,8 @@ class ChecklistRule:
     document: str | None
     when: Any
     sources: tuple[str, ...]
+    # notes that hold only for some places or paths: (condition, routes, {en, zh}), appended when they apply
+    local: tuple[tuple[Any, tuple[str, ...], dict[str, str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,7 @@ def load_rules() -> Rules:
                 document=c.get("document"),
                 when=c.get("when"),
                 sources=check_sources(r, where, c.get("sources")),
+                local=tuple(_local_notes(r, where, c.get("local") or [], routes)),
             )
         )
     r = _Reader("offices.yaml")
@@ -411,6 +414,21 @@ def load_rules() -> Rules:
         visa_free=tuple(visa_free),
         offices=tuple(offices),
     )
+
+
+def _local_notes(
+    r: _Reader, where: str, raw: Any, routes: tuple[str, ...]
+) -> list[tuple[Any, tuple[str, ...], dict[str, str]]]:
+    out = []
+    for n, entry in enumerate(raw):
+        at = f"{where}.local[{n}]"
+        if not isinstance(entry, dict) or "when" not in entry:
+            raise r.fail(at, "a local note needs when, en and zh")
+        only = tuple(entry.get("routes") or routes)
+        if any(x not in routes for x in only):
+            raise r.fail(at, f"routes must be among the item's routes {routes}")
+        out.append((entry["when"], only, r.text(entry, "text", at)))
+    return out
 
 
 def _per_route(r: _Reader, where: str, value: Any, routes: tuple[str, ...], key: str) -> dict[str, dict[str, str]]:

@@ -840,15 +840,24 @@ def _field_value(p: Placement, path: str) -> Any:
     return value
 
 
-def _applies(when: Any, p: Placement, codes: set[str]) -> bool:
+def _applies(when: Any, p: Placement, codes: set[str], rules: Rules | None = None) -> bool:
     if when is None:
         return True
     if "all" in when:
-        return all(_applies(w, p, codes) for w in when["all"])
+        return all(_applies(w, p, codes, rules) for w in when["all"])
     if "any" in when:
-        return any(_applies(w, p, codes) for w in when["any"])
+        return any(_applies(w, p, codes, rules) for w in when["any"])
     if "finding" in when:
         return bool(when["finding"] in codes)
+    if "city" in when or "province" in when:
+        city = rules.city(p.host.city) if rules else None
+        if "city" in when:
+            return city is not None and city.id in when["city"]
+        return city is not None and city.province in when["province"]
+    if "zone" in when:
+        return p.host.zone in when["zone"]
+    if "s2_path" in when:
+        return s2_path(p) == when["s2_path"]
     value = _field_value(p, when["field"])
     if "equals" in when:
         return bool(value == when["equals"])
@@ -862,13 +871,19 @@ def _applies(when: Any, p: Placement, codes: set[str]) -> bool:
 def _checklist(route: str, c: _Ctx, codes: set[str]) -> list[ChecklistItem]:
     items = []
     for rule in c.rules.checklist:
-        if route in rule.routes and _applies(rule.when, c.p, codes):
-            items.append(_item(rule, route))
+        if route in rule.routes and _applies(rule.when, c.p, codes, c.rules):
+            local = [text for when, only, text in rule.local if route in only and _applies(when, c.p, codes, c.rules)]
+            items.append(_item(rule, route, local))
     return items
 
 
-def _item(rule: ChecklistRule, route: str) -> ChecklistItem:
-    notes = rule.notes[route]
+def _item(rule: ChecklistRule, route: str, local: list[dict[str, str]] | None = None) -> ChecklistItem:
+    notes = dict(rule.notes[route])
+    for text in local or ():
+        notes = {
+            "en": " ".join(x for x in (notes.get("en", ""), text["en"]) if x),
+            "zh": "".join(x for x in (notes.get("zh", ""), text["zh"]) if x),
+        }
     return ChecklistItem(
         id=rule.id,
         title=rule.title["en"],
