@@ -757,6 +757,7 @@ def todo_files(rows: list[Row], day: date) -> dict[str, bytes]:
                     "",
                     f"致 To: {who}" + (f" <{email}>" if email else ""),
                     "",
+                    "",
                 ]
             )
         host_items = [i for _, i in items if i.who == "host"]
