@@ -855,9 +855,9 @@ def _applies(when: Any, p: Placement, codes: set[str], rules: Rules | None = Non
             return city is not None and city.id in when["city"]
         return city is not None and city.province in when["province"]
     if "zone" in when:
-        return p.host.zone in when["zone"]
+        return bool(p.host.zone in when["zone"])
     if "s2_path" in when:
-        return s2_path(p) == when["s2_path"]
+        return bool(s2_path(p) == when["s2_path"])
     value = _field_value(p, when["field"])
     if "equals" in when:
         return bool(value == when["equals"])
