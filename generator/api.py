@@ -263,11 +263,11 @@ def build_placement(
 def cohort_rows(path: Path, today: str | None = None) -> list[Any]:
     """The rows of a cohort sheet or folder as `batch` plans them: each with its status and problems."""
     from generator.batch import plan
-    from generator.cohort import read_cohort
+    from generator.cohort import read_cohort_sheet
     from generator.pack import BuildOptions
 
-    sources, unreadable = read_cohort(path)
-    return plan(sources, unreadable, BuildOptions(route=""), reference_date(today).isoformat())
+    sheet = read_cohort_sheet(path)  # with the rows whose cells cannot be used (sheet errors)
+    return plan(sheet.sources, sheet.unreadable, BuildOptions(route=""), reference_date(today).isoformat(), sheet=sheet)
 
 
 def run_cohort(path: Path, out: Path, *, today: str | None = None, jobs: int = 1, progress: Any = None) -> Any:
