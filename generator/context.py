@@ -211,6 +211,27 @@ def join_terms(group: str, keys: list[str]) -> Bi:
     return Bi(en_text, "、".join(zh))
 
 
+class Money(Bi):
+    """An amount: ``.en`` / ``.zh`` as prose, ``.capital`` as a Chinese contract writes it
+    (每月人民币叁仟元整（¥3,000）): capital numerals, so that no digit can be altered."""
+
+    def __init__(self, en: str, zh: str, path: str, capital: str) -> None:
+        super().__init__(en, zh, path)
+        self.capital = capital
+
+
+def capital_amount(amount: Decimal, currency: str) -> str:
+    """人民币叁仟元整（¥3,000）; other currencies by their Chinese name (欧元伍佰元整（EUR 500））."""
+    import cn2an
+    from babel.numbers import format_decimal, get_currency_name
+
+    words: str = cn2an.an2cn(format(amount.normalize(), "f"), "rmb")
+    number = format_decimal(amount, format="#,##0" if amount == amount.to_integral() else "#,##0.00", locale="en")
+    if currency == "CNY":
+        return f"人民币{words}（¥{number}）"
+    return f"{get_currency_name(currency, locale='zh_CN')}{words}（{currency} {number}）"
+
+
 def money(amount: Decimal | None, currency: str, period: str | None, path: str) -> Bi | Blank:
     if amount is None:
         return Blank(path)
@@ -221,7 +242,7 @@ def money(amount: Decimal | None, currency: str, period: str | None, path: str) 
     en = f"{currency} {number}" + (f" {per['en']}" if per["en"] else "")
     name = "元人民币" if currency == "CNY" else get_currency_name(currency, locale="zh_CN")
     zh = f"{per['zh']}{number}{name}"
-    return Bi(en, zh, path)
+    return Money(en, zh, path, per["zh"] + capital_amount(amount, currency))
 
 
 def exit_entry_office(p: Placement, rules: Rules) -> Bi:

@@ -65,3 +65,14 @@ def test_letters_go_to_the_city_office_or_the_placements_own() -> None:
     assert elsewhere.zh == "武汉市公安机关出入境管理部门", elsewhere.zh
     for office in rules.offices:
         assert office.sources and all(s in rules.sources for s in office.sources), office
+
+
+def test_amounts_in_capital_numerals() -> None:
+    from decimal import Decimal
+
+    from generator.context import capital_amount, money
+
+    assert capital_amount(Decimal("3000"), "CNY") == "人民币叁仟元整（¥3,000）"
+    assert capital_amount(Decimal("2500.50"), "CNY") == "人民币贰仟伍佰元伍角（¥2,500.50）"
+    assert capital_amount(Decimal("500"), "EUR") == "欧元伍佰元整（EUR 500）"
+    assert money(Decimal("3000"), "CNY", "month", "internship.pay.amount").capital == "每月人民币叁仟元整（¥3,000）"
