@@ -244,7 +244,13 @@ def _read_csv(path: Path) -> tuple[list[_Raw], list[str]]:
     try:
         for cells in reader:
             if len(rows) > MAX_SCANNED:
-                break
+                raise InputError(
+                    Problem(
+                        f"has more than {MAX_SCANNED:,} lines",
+                        file=name,
+                        hint=f"a cohort sheet holds at most {MAX_ROWS:,} placements: split it",
+                    )
+                )
             rows.append(_Raw(reader.line_num, list(cells)))
     except csv.Error as exc:
         raise InputError(
@@ -282,7 +288,6 @@ def _read_xlsx(path: Path) -> tuple[list[_Raw], list[str], list[str]]:
                 raw = element.findtext("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}v") or ""
                 kind = {"n": "a number", "d": "a date", "b": "true/false", "s": "text"}.get(element.get("t", "n"))
                 why = f"the cell is stored as {kind or 'a value'} but holds {_echo(raw)} ({type(exc).__name__})"
-                self.col_counter += 0
                 return {"row": self.row_counter, "column": self._column(element), "value": _BadCell(why)}
             if cell["data_type"] == "e":
                 cell["value"] = _BadCell(f"holds the Excel error {cell['value']}")

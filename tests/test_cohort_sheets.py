@@ -347,3 +347,11 @@ def test_init_cohort_template(tmp_path: Path) -> None:
     assert help_rows["student.family_name"][1] == "required"
     assert "F | M | X" in help_rows["student.sex"][3]
     assert "#" in help_rows["#notes"][2]
+
+
+def test_a_csv_of_more_rows_than_the_cap_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("student.family_name\n" + "".join(f"F{n}\n" for n in range(MAX_ROWS + 1)), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_sheet(path)
+    assert f"has {MAX_ROWS + 1:,} rows" in _errors(exc) and "split it" in _errors(exc)
