@@ -13,7 +13,8 @@ want_test=0
 # subset fonts (without it PDF rendering is ~25x slower); libpango for WeasyPrint's text layout.
 pkgs=(fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(poppler-utils qpdf libreoffice-writer-nogui nodejs npm)
+  # chromium: the browser the web app's tests drive through Playwright (its own browser download cannot work here)
+  pkgs+=(poppler-utils qpdf libreoffice-writer-nogui nodejs npm chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

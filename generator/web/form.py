@@ -84,8 +84,8 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, An
     return node, nullable
 
 
-def _choices(values: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
-    names = wording()["choices"]
+def _choices(values: Iterable[str], path: str) -> tuple[tuple[str, str, str], ...]:
+    names = {**wording()["choices"], **wording()["choices_for"].get(path, {})}
     return tuple((v, *names.get(v, [v, v])) for v in values)
 
 
@@ -105,9 +105,9 @@ def _item(schema: dict[str, Any], path: str, node: dict[str, Any], required: boo
         kind, choices = "logo", ()
     elif node.get("type") == "array":
         enum = node.get("items", {}).get("enum")
-        kind, choices = ("checkboxes", _choices(enum)) if enum else ("lines", ())
+        kind, choices = ("checkboxes", _choices(enum, path)) if enum else ("lines", ())
     elif "enum" in node:
-        kind, choices = "select", _choices(node["enum"] if required or default else ["", *node["enum"]])
+        kind, choices = "select", _choices(node["enum"] if required or default else ["", *node["enum"]], path)
     elif node.get("format") == "date":
         kind, choices = "date", ()
     elif node.get("type") in ("number", "integer"):
