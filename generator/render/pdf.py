@@ -14,8 +14,6 @@ from generator.render.html import BASE_URL, css, logo_url
 from generator.resources import template_path
 
 PDF_VARIANT = "pdf/a-3b"
-# pypdf reads WeasyPrint's xref streams with a harmless "object count exceeds trailer size" warning
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class _Collect(logging.Handler):
@@ -163,94 +161,65 @@ def _folios(renderer: PdfRenderer, labels: tuple[str, ...]) -> bytes:
     return renderer.write(stamps)
 
 
-def _identifier(*parts: bytes) -> Any:
-    """A content-derived PDF file identifier (the same input gives the same bytes)."""
-    import hashlib
-
-    from pypdf.generic import ArrayObject, ByteStringObject
-
-    digest = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest().encode()
-    return ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-
-
 def read(pdf: bytes) -> Any:
-    """A pypdf reader of a written PDF, for split() and overlay_folios() to share (it is parsed once)."""
-    from pypdf import PdfReader
+    """The written pack opened with pikepdf, for split() to take its pages from (it is parsed once)."""
+    import pikepdf
 
-    return PdfReader(io.BytesIO(pdf))
+    return pikepdf.open(io.BytesIO(pdf))
 
 
-def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
-    """The pack with each stamp page drawn over the matching page as a form XObject: the pages' own
-    compressed content is left untouched, and the catalog (PDF/A metadata, outline) is kept. ``reader``:
-    the pack already parsed by read(), if there is one."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter(clone_from=reader or read(pack))
-    stamp_pages = PdfReader(io.BytesIO(stamps)).pages
-    before = writer._add_object(_content(b"q\n"))
-    for n, (page, stamp) in enumerate(zip(writer.pages, stamp_pages, strict=True), 1):
-        form = DecodedStreamObject()
-        form.set_data(stamp.get_contents().get_data())  # type: ignore[union-attr]
-        form[NameObject("/Type")] = NameObject("/XObject")
-        form[NameObject("/Subtype")] = NameObject("/Form")
-        form[NameObject("/BBox")] = stamp.mediabox
-        form[NameObject("/Resources")] = stamp["/Resources"].clone(writer)
-        name = NameObject(f"/IPFolio{n}")
-        resources: Any = page["/Resources"].get_object()
-        if "/XObject" not in resources:
-            resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[name] = writer._add_object(form.flate_encode())
-        contents: Any = page.get("/Contents")
-        refs = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        after = writer._add_object(_content(b"\nQ q " + name.encode() + b" Do Q"))
-        page[NameObject("/Contents")] = ArrayObject([before, *refs, after])
-    writer._ID = _identifier(pack, stamps)
-    writer.pdf_header = "%PDF-1.7"  # as WeasyPrint writes the separate files (pypdf's default is 1.3)
+def _save(pdf: Any) -> bytes:
+    """PDF 1.7 as WeasyPrint writes, with a file identifier derived from the content (same input, same bytes)."""
     out = io.BytesIO()
-    writer.write(out)
+    pdf.save(out, min_version="1.7", deterministic_id=True)
     return out.getvalue()
 
 
-def _content(data: bytes) -> Any:
-    from pypdf.generic import DecodedStreamObject
+def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
+    """The pack with each stamp page drawn over the matching page as a form XObject: the pages' own content
+    is left untouched, the catalog with the PDF/A metadata and outline is kept.
+    ``reader`` is not used: the pack is opened afresh, as split() may still be reading the shared one."""
+    import pikepdf
 
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream
+    with pikepdf.open(io.BytesIO(pack)) as pdf, pikepdf.open(io.BytesIO(stamps)) as folio:
+        if len(pdf.pages) != len(folio.pages):
+            raise RenderError(f"{len(folio.pages)} folios for a pack of {len(pdf.pages)} pages")
+        before = pdf.make_stream(b"q\n")
+        for n, (page, stamp) in enumerate(zip(pdf.pages, folio.pages, strict=True), 1):
+            # named by number, not by Page.add_overlay's random names: the same input gives the same bytes
+            form = pdf.copy_foreign(folio.make_indirect(stamp.as_form_xobject()))
+            name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/IPFolio{n}"))
+            page.contents_add(before, prepend=True)
+            page.contents_add(pdf.make_stream(b"\nQ q " + bytes(name) + b" Do Q"))
+        return _save(pdf)
 
 
 def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = None) -> list[bytes]:
     """Separate PDF/A files cut from the written pack, one per (first page, page count, metadata, bookmark):
-    every page is painted once, for the pack, and the separate files share its font subsets. Each file gets
-    its own title, XMP metadata, outline entry and content-derived identifier. ``reader``: the pack
-    already parsed by read(), if there is one."""
-    from pypdf import PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    every page is painted once, for the pack. Each file gets its own title, XMP metadata, outline entry and
+    content-derived identifier, and the pack's output intent and language. ``reader``: the pack already
+    opened by read(), if there is one."""
+    import pikepdf
 
-    reader = reader or read(pack)
-    root: Any = reader.trailer["/Root"]
-    info: Any = reader.metadata or {}
+    src = reader if reader is not None else read(pack)
+    info = src.docinfo
     out = []
     for first, count, meta, bookmark in parts:
-        writer = PdfWriter()
-        for index in range(first, first + count):
-            writer.add_page(reader.pages[index])
-        for key in ("/OutputIntents", "/Lang"):
-            if key in root:
-                writer._root_object[NameObject(key)] = root[key].clone(writer)
-        header = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
-        footer = b'</x:xmpmeta>\n<?xpacket end="r"?>'
-        xmp = _content(b"\n".join((header, meta.generate_rdf_metadata("a", 3, "B"), footer)))
-        xmp[NameObject("/Type")] = NameObject("/Metadata")
-        xmp[NameObject("/Subtype")] = NameObject("/XML")
-        writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
-        fields = {k: info[k] for k in ("/Producer", "/Creator", "/Author", "/CreationDate", "/ModDate") if k in info}
-        writer.add_metadata({**fields, "/Title": meta.title or ""})
-        writer.add_outline_item(title=TextStringObject(bookmark or meta.title or ""), page_number=0)
-        writer._ID = _identifier(pack, str((first, count, meta.title)).encode())
-        buf = io.BytesIO()
-        writer.write(buf)
-        out.append(buf.getvalue())
+        with pikepdf.new() as pdf:
+            pdf.pages.extend(src.pages[first : first + count])
+            for key in ("/OutputIntents", "/Lang"):
+                if key in src.Root:
+                    value = src.Root[key]  # copy_foreign copies indirect objects only (the pack itself is not saved)
+                    pdf.Root[key] = pdf.copy_foreign(value if value.is_indirect else src.make_indirect(value))
+            header = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            footer = b'</x:xmpmeta>\n<?xpacket end="r"?>'
+            xmp = b"\n".join((header, meta.generate_rdf_metadata("a", 3, "B"), footer))
+            pdf.Root.Metadata = pdf.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+            fields = {
+                k: info[k] for k in ("/Producer", "/Creator", "/Author", "/CreationDate", "/ModDate") if k in info
+            }
+            pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary({**fields, "/Title": pikepdf.String(meta.title or "")}))
+            with pdf.open_outline() as outline:
+                outline.root.append(pikepdf.OutlineItem(bookmark or meta.title or "", 0))
+            out.append(_save(pdf))
     return out
