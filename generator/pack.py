@@ -129,6 +129,7 @@ def _pdf_files(
     """The route's PDFs (and its calendar). Each document is laid out once; the pages are merged and
     painted once into the pack (WeasyPrint, PDF/A, shared fonts); the separate PDFs are cut from it and
     the pack-wide folios drawn over it."""
+    from generator.render.html import number_contents
     from generator.render.pdf import folios, overlay_folios, read, split
 
     a = result.assessment
@@ -146,7 +147,10 @@ def _pdf_files(
     pages = comp.routes[route]
     order = [pages[0], comp.summary, *pages[1:]]  # cover, summary, checklist, letters
     names = ["", "summary.pdf" if with_summary else "", *(f"{route}/{p.id}.pdf" for p in pages[1:])]
-    documents = [pdf.render(page.html, f"{route}/{page.id}") for page in order]
+    # the cover (one page) last: its contents give the page each document starts on
+    rest = [pdf.render(page.html, f"{route}/{page.id}") for page in order[1:]]
+    cover_html = number_contents(order[0].html, [len(doc.pages) for doc in rest])
+    documents = [pdf.render(cover_html, f"{route}/{order[0].id}"), *rest]
     merged = pdf.merge(documents)
     merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
     plain = pdf.write(merged)

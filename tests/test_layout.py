@@ -210,6 +210,7 @@ def test_docx_page_counts_through_libreoffice_are_within_one_of_the_pdf(packs: d
 
 def test_pdfa_rules_pikepdf_can_check_on_a_pack_with_a_logo(packs: dict) -> None:
     import pikepdf
+
     folder = packs[("s2-shanghai.yaml", "en+zh")]
     assert "logo" in (SAMPLES / "s2-shanghai.yaml").read_text(encoding="utf-8")
     images = 0
@@ -248,3 +249,16 @@ def test_the_same_placement_in_two_folders_gives_the_same_documents(tmp_path: Pa
         built.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".pdf", ".docx")})
     assert built[0].keys() == built[1].keys() and len(built[0]) >= 8
     assert [p for p in built[0] if built[0][p] != built[1][p]] == []
+
+
+def test_cover_contents_give_the_page_each_document_starts_on(packs: dict) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    for key, folder in packs.items():
+        for route in ("s2", "x1"):
+            reader = PdfReader(folder / route / "pack.pdf")
+            listed = [int(n) for n in re.findall(r"第 (\d+) 页 · p\. \1", reader.pages[0].extract_text())]
+            starts = [reader.get_destination_page_number(item) + 1 for item in reader.outline[1:]]
+            assert listed == starts and len(listed) >= 5, (key, route, listed, starts)

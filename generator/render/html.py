@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,22 @@ def logo_url(path: Path) -> str:
     """The one address the logo is served under, whatever folder it lies in: WeasyPrint names an image by
     the md5 of its URL, so the file's own address made the PDF bytes depend on the folder."""
     return f"{BASE_URL}logo{path.suffix.lower()}"
+
+
+_PAGEREF = re.compile(r'<span class="pageref" data-item="(\d+)"></span>')
+
+
+def number_contents(cover: str, page_counts: list[int]) -> str:
+    """The cover's contents with the pack page each document starts on: the cover is page 1, the documents
+    of ``page_counts`` (as many pages each) follow in the contents' order. The placeholders are markup the
+    cover layout writes; a placement's text is escaped and cannot produce one."""
+    starts = [2 + sum(page_counts[:n]) for n in range(len(page_counts))]
+
+    def number(m: re.Match[str]) -> str:
+        n = starts[int(m.group(1))]
+        return f'<span class="pageref" data-item="{m.group(1)}">第 {n} 页 · p. {n}</span>'
+
+    return _PAGEREF.sub(number, cover)
 
 
 def render_page(layout: str, ctx: dict[str, Any]) -> str:
