@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from generator.model import Placement
 from generator.resources import template_path
 from generator.rules.data import Rules
-from generator.rules.engine import Assessment
+from generator.rules.engine import Assessment, s2_path
 
 UNTRANSLATED = "【待译】"
 
@@ -301,6 +301,15 @@ def build_context(
         "letter_date": day(letter_date),
         "reference": reference,
         "student": {
+            "emergency_contact": {
+                "name": person_name(s.emergency_contact, "student.emergency_contact.name"),
+                "relationship": twin(s.emergency_contact, "relationship", "student.emergency_contact.relationship"),
+                "phone": _or_blank(
+                    s.emergency_contact.phone if s.emergency_contact else None, "student.emergency_contact.phone"
+                ),
+            }
+            if s.emergency_contact
+            else None,
             "full_name": s.full_name,
             "family_name": s.family_name,
             "given_names": s.given_names,
@@ -436,6 +445,18 @@ def build_context(
             "arrival": day(p.arrival),
             "departure": day(st.departure, "stay.departure"),
             "accommodation_address": _or_blank(st.accommodation_address, "stay.accommodation_address"),
+            "in_china": st.in_china == "yes",
+            # how the S2 is applied for (rules: a port visa before arrival, or a change of status in China)
+            "s2_path": s2_path(p),
+            "entry_status": Bi(
+                rules.texts.get(f"entry_{st.entry_status}", {}).get("en", st.entry_status),
+                rules.texts.get(f"entry_{st.entry_status}", {}).get("zh"),
+                "stay.entry_status",
+            )
+            if st.entry_status
+            else Blank("stay.entry_status"),
+            "port_of_entry": twin(st, "port_of_entry", "stay.port_of_entry"),
+            "flight": _or_blank(st.flight, "stay.flight"),
         },
         "expenses": {
             "paid_by": ex.paid_by,

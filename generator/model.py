@@ -436,6 +436,9 @@ EntryStatus = Literal["visa-free", "transit", "X1", "X2", "S2", "F", "M", "L", "
 class Stay(Strict):
     arrival: Date | None = None
     departure: Date | None = None
+    port_of_entry: Line | None = None  # e.g. Shanghai Pudong International Airport (the port-visa letter)
+    port_of_entry_zh: Line | None = None
+    flight: Line | None = None
     in_china: YesNo = "no"
     entry_status: Annotated[EntryStatus, BeforeValidator(_entry_status)] | None = None
     accommodation: Annotated[Literal["hotel", "dormitory", "private"], BeforeValidator(_lower)] | None = None

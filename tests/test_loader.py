@@ -359,7 +359,7 @@ def test_small_aliases_are_fine() -> None:
     text = replace_once(S2_TEXT, "  contact:\n", "  contact: &contact\n")
     text = replace_once(
         text,
-        "  supervisor:\n    name: Li Na (李娜)\n    title: HR Manager\n    title_zh: 人力资源经理\n",
+        "  supervisor:\n    name: Li Na\n    name_zh: 李娜\n    title: HR Manager\n    title_zh: 人力资源经理\n",
         "  supervisor: *contact\n",
     )
     p = load_text(text)

@@ -15,7 +15,9 @@ def test_latin_name_with_chinese_in_brackets_is_split() -> None:
             {
                 "host.legal_representative": "Chen Hao (陈浩)",
                 "host.contact.name": "Li Na（李娜）",
+                "host.contact.name_zh": DELETE,
                 "internship.supervisor.name": "Huang Wei (黄伟)",
+                "internship.supervisor.name_zh": DELETE,
             },
         )
     )
@@ -28,7 +30,11 @@ def test_name_fields_and_plain_names() -> None:
     p = validate(
         apply(
             base_placement(),
-            {"host.legal_representative": {"name": "Chen Hao", "name_zh": "陈浩"}, "host.contact.name": "Marie (HR)"},
+            {
+                "host.legal_representative": {"name": "Chen Hao", "name_zh": "陈浩"},
+                "host.contact.name": "Marie (HR)",
+                "host.contact.name_zh": DELETE,
+            },
         )
     )
     assert p.host.legal_representative.name_zh == "陈浩"
