@@ -400,6 +400,13 @@ def test_host_header_must_name_this_server(web: App) -> None:
     assert web.client.get("/", headers={"host": "localhost:8000"}).status_code == 200
 
 
+def test_pages_load_only_from_this_server_and_cannot_be_framed(web: App) -> None:
+    headers = web.client.get("/interview").headers
+    policy = headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+
+
 def test_every_post_needs_the_csrf_token(web: App) -> None:
     values = sample_values("s2-shanghai.yaml")
     for url in ("/check", "/save", "/store", "/build", "/open", "/logo", "/cohort"):

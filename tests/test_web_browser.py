@@ -167,7 +167,7 @@ def test_build_download_and_compare_with_the_cli(
     saved.value.save_as(yaml_path)
     page.get_by_role("button", name="生成材料包").click()
     expect(page.locator("#building")).to_be_visible()  # the progress indicator while it builds
-    expect(page.locator("#built")).to_be_visible(timeout=120_000)
+    expect(page.locator("#built")).to_be_visible(timeout=300_000)
     expect(page.locator("#building")).to_be_hidden()
     no_violations(page)
     with page.expect_download() as got:
