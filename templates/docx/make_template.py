@@ -61,6 +61,8 @@ def no_theme_fonts(doc) -> None:
             for attr in ("w:ascii", "w:hAnsi", "w:cs"):
                 rfonts.set(qn(attr), fonts.DOCX_LATIN)
             rfonts.set(qn("w:eastAsia"), fonts.DOCX_EAST_ASIA)
+    for lang in doc.styles.element.iter(qn("w:lang")):  # the document defaults too: Chinese East Asian text
+        lang.set(qn("w:eastAsia"), "zh-CN")
     lang = doc.settings.element.find(qn("w:themeFontLang"))
     if lang is None:
         lang = OxmlElement("w:themeFontLang")
