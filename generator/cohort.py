@@ -363,6 +363,8 @@ def _read_xlsx(path: Path) -> tuple[list[_Raw], list[str], list[str]]:
 
 def _merged_cells(rows: list[_Raw], merged: list[str]) -> None:
     """Cells covered by a merged range (all but its top-left one) hold nothing: mark them."""
+    if not merged:
+        return  # a CSV, or a sheet without merges: openpyxl is not even imported
     from openpyxl.utils.cell import range_boundaries
 
     by_number = {r.number: r for r in rows}
