@@ -26,6 +26,7 @@ DISCLAIMER = Bi(
 )
 DOC_CODES = {
     "invitation_letter": "INV",
+    "port_visa_application": "PVA",
     "internship_agreement": "AGR",
     "financial_guarantee": "FIN",
     "university_approval_request": "REQ",
@@ -177,7 +178,7 @@ def compose(
         ctx["verdict"] = ra.verdict
         ctx["verdict_term"] = term("verdict", ra.verdict)
         ctx["banner"] = _banner(ra.verdict, route)
-        letters = letters_for(route)
+        letters = letters_for(route, {item.id for item in ra.checklist})
         # checklist
         cctx = dict(ctx)
         cctx["doc"] = {

@@ -21,19 +21,26 @@ class DocSpec:
     issuer: str  # host | student | guarantor | expenses
     titles: dict[str, dict[str, str]]
     annex: bool = False  # a data sheet after the signature (letters/<id>.annex.html.j2), unsigned
+    requires: str | None = None  # a checklist item id: drafted only when the route's checklist holds it
 
 
 @functools.cache
 def specs() -> dict[str, DocSpec]:
     data = yaml.safe_load(template_path("documents.yaml").read_text(encoding="utf-8"))["documents"]
     return {
-        doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"], bool(d.get("annex")))
+        doc_id: DocSpec(doc_id, tuple(d["routes"]), d["issuer"], d["title"], bool(d.get("annex")), d.get("requires"))
         for doc_id, d in data.items()
     }
 
 
-def letters_for(route: str) -> list[DocSpec]:
-    return [s for s in specs().values() if route in s.routes]
+def letters_for(route: str, checklist: set[str] | None = None) -> list[DocSpec]:
+    """The documents of a route's pack; with the route's checklist ids, those a ``requires`` names only when
+    the checklist holds that item."""
+    return [
+        s
+        for s in specs().values()
+        if route in s.routes and (s.requires is None or checklist is None or s.requires in checklist)
+    ]
 
 
 def issuer_of(spec: DocSpec, p: Placement) -> str:

@@ -227,7 +227,9 @@ def _outline(reader: Any) -> list[tuple[int, str, int]]:
     return out
 
 
-def _expected_titles(route: str, issuer_of_expenses: str) -> list[tuple[str, str]]:
+def _expected_titles(route: str, issuer_of_expenses: str, checklist: set[str] | None = None) -> list[tuple[str, str]]:
+    """The pack's bookmarks: cover, summary, checklist, then each document of documents.yaml for the route (one that
+    ``requires`` a checklist item only when the route's checklist holds it)."""
     docs = yaml.safe_load((REPO / "templates" / "documents.yaml").read_text(encoding="utf-8"))["documents"]
     titles = [
         ("Internship document pack", "资料包"),
@@ -235,7 +237,7 @@ def _expected_titles(route: str, issuer_of_expenses: str) -> list[tuple[str, str
         ("Document checklist", "材料清单"),
     ]
     for doc in docs.values():
-        if route not in doc["routes"]:
+        if route not in doc["routes"] or (doc.get("requires") and doc["requires"] not in (checklist or set())):
             continue
         issuer = issuer_of_expenses if doc["issuer"] == "expenses" else doc["issuer"]
         t = doc["title"].get(route) or doc["title"][issuer]
@@ -249,7 +251,9 @@ def test_pack_pdf_has_one_bookmark_per_document_in_order(both: Built) -> None:
     for route in ("s2", "x1"):
         reader = PdfReader(both.folder / route / "pack.pdf")
         outline = _outline(reader)
-        expected = _expected_titles(route, "guarantor")  # x1-fudan: expenses paid by family
+        report = json.loads((both.folder / "report.json").read_text(encoding="utf-8"))
+        checklist = {item["id"] for item in report["routes"][route]["checklist"]}
+        expected = _expected_titles(route, "guarantor", checklist)  # x1-fudan: expenses paid by family
         assert len(outline) == len(expected), f"{route}: {[t for _, t, _ in outline]}"
         for (depth, title, _page), (en, zh) in zip(outline, expected, strict=True):
             assert depth == 0, title
@@ -480,7 +484,7 @@ def test_values_appear_literally_in_the_pdf(escaped: Built) -> None:
 
 def test_escaped_docx_validate(escaped: Built) -> None:
     paths = sorted(escaped.folder.rglob("*.docx"))
-    assert len(paths) == 4
+    assert len(paths) == 5  # checklist, invitation, port-visa letter, agreement, guarantee
     assert validate_docx(paths) == {}
 
 

@@ -134,7 +134,12 @@ def test_report_md_parsed() -> None:
     assert len(SPEC_CODES) >= 35, f"only {len(SPEC_CODES)} finding codes parsed from report.md"
     assert set(SPEC_CODES) >= COMMON
     assert len(spec_pilots()) >= 10
-    assert spec_checklist()["s2"][1] == {"invitation_letter", "internship_agreement", "financial_guarantee"}
+    assert spec_checklist()["s2"][1] == {
+        "invitation_letter",
+        "port_visa_application",
+        "internship_agreement",
+        "financial_guarantee",
+    }
 
 
 # -- the base placement ---------------------------------------------------------------------------
@@ -1434,6 +1439,7 @@ def test_checklist_item_fields() -> None:
     gen = {c.id for r in ("s2", "x1") for c in a.routes[r].checklist if c.generated}
     assert gen == {
         "invitation_letter",
+        "port_visa_application",
         "internship_agreement",
         "financial_guarantee",
         "university_approval_request",
