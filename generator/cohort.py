@@ -99,6 +99,17 @@ def date_columns() -> frozenset[str]:
     return frozenset(out)
 
 
+def field_words(path: str) -> str:
+    """A dotted field path in words: expenses.guarantor.date_of_birth -> "guarantor's date of birth"."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    leaf = parts[-1]
+    zh = leaf.endswith("_zh")
+    leaf = (leaf[:-3] if zh else leaf).replace("_", " ")
+    owner = parts[-2].replace("_", " ") if len(parts) > 1 else ""
+    words = f"{owner}'s {leaf}" if owner else leaf
+    return words + (" in Chinese" if zh else "")
+
+
 def letter(index: int) -> str:
     """The spreadsheet letter of a 1-based column number (1 -> A, 27 -> AA)."""
     name = ""
@@ -780,7 +791,8 @@ def _xlsx_template(path: Path, header: list[str], example: dict[str, str]) -> No
             form = "a date: a date cell, or text YYYY-MM-DD (day/month/year text with --dates dmy)"
         elif spec["list"]:
             form = (form + "; " if form else "") + "a list: values separated by ; or one per line"
-        help_ws.append([column, "required" if spec["required"] else "", spec["meaning"], form])
+        meaning = spec["meaning"] or field_words(column)[:1].upper() + field_words(column)[1:]
+        help_ws.append([column, "required" if spec["required"] else "", meaning, form])
     help_ws.append([])
     help_ws.append(
         [
@@ -791,9 +803,18 @@ def _xlsx_template(path: Path, header: list[str], example: dict[str, str]) -> No
             "",
         ]
     )
+    widths = (34, 10, 70, 40)
     for row in help_ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
-    for col, width in zip("ABCD", (34, 10, 70, 40), strict=True):
+        # as high as its longest text (a spreadsheet does not size the rows a file leaves unsized)
+        lines = max(-(-len(str(c.value or "")) // (w - 2)) for c, w in zip(row, widths, strict=False))
+        if lines > 1:
+            help_ws.row_dimensions[row[0].row].height = 12.75 * lines
+    for col, width in zip("ABCD", widths, strict=True):
         help_ws.column_dimensions[col].width = width
+    help_ws.page_setup.orientation = "landscape"
+    help_ws.page_setup.fitToWidth, help_ws.page_setup.fitToHeight = 1, 0
+    help_ws.sheet_properties.pageSetUpPr.fitToPage = True
+    help_ws.print_title_rows = "1:1"
     wb.save(path)

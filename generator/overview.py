@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
+from generator.cohort import field_words
 
 if TYPE_CHECKING:
     from generator.batch import Row
@@ -113,17 +114,6 @@ HEADINGS = {
 
 
 # -- words for people --------------------------------------------------------------------------------
-
-
-def field_words(path: str) -> str:
-    """A dotted field path in words: expenses.guarantor.date_of_birth -> "guarantor's date of birth"."""
-    parts = [p for p in path.split(".") if not p.isdigit()]
-    leaf = parts[-1]
-    zh = leaf.endswith("_zh")
-    leaf = (leaf[:-3] if zh else leaf).replace("_", " ")
-    owner = parts[-2].replace("_", " ") if len(parts) > 1 else ""
-    words = f"{owner}'s {leaf}" if owner else leaf
-    return words + (" in Chinese" if zh else "")
 
 
 def code_label(result: CheckResult, code: str) -> str:
