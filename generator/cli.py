@@ -65,6 +65,7 @@ def cli(debug: bool) -> None:
     internpack build placement.yaml -o out  the pack: letters (DOCX + PDF), checklist, calendar
     internpack batch cohort.xlsx -o out     one pack per student of a cohort
     internpack rules                        the rules data and its sources
+    internpack serve                        the same in the browser: the interview, live check, build
     """
 
 

@@ -426,6 +426,11 @@ def test_another_host_needs_a_token_checked_on_every_request(tmp_path: Path) -> 
         first = client.get("/interview?token=s3cret&ui=en", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/interview?ui=en"
         assert client.get("/interview").status_code == 200  # the cookie carries it from now on
+    # on every address of the machine any Host may reach it: the token still guards every request
+    wildcard = create_app(Config(host="0.0.0.0", token="s3cret"))
+    with TestClient(wildcard, base_url="http://192.0.2.77:8000") as client:
+        assert client.get("/").status_code == 403
+        assert client.get("/?token=s3cret", follow_redirects=True).status_code == 200
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--no-browser"])
     assert result.exit_code == 2 and "needs --token" in result.output
 
