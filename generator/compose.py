@@ -204,6 +204,8 @@ def compose(
             lctx["banner"] = None
             lctx["doc"] = doc_entry(spec, route, p)
             lctx["sender"] = _sender(lctx, lctx["doc"]["issuer"])
+            if lctx["doc"]["issuer"] != "host":
+                lctx["reference"] = None  # the host's file reference belongs on the host's letters only
             record = Record()
             token = recording(record)
             try:
@@ -299,7 +301,7 @@ def _logo(p: Any, placement_dir: Path, source: Any) -> Path | None:
 def _sender(ctx: dict[str, Any], issuer: str) -> dict[str, Any]:
     if issuer == "student":
         s = ctx["student"]
-        return {"name": s["full_name"], "lines": [s["home_address"], s["email"], s["phone"]]}
+        return {"name": s["full_name"], "lines": [s["address_in_china"] or s["home_address"], s["email"], s["phone"]]}
     if issuer == "guarantor":
         g = ctx["expenses"]["guarantor"]
         return {"name": g["name"].en, "lines": [g["address"], g["email"], g["phone"]]}
