@@ -105,10 +105,16 @@ def _decoded(raw: bytes, path: Path) -> Path:
                     f"is {width} x {height} pixels; a logo may have at most {MAX_PIXELS // 1_000_000} megapixels "
                     f"and {MAX_SIDE} pixels a side"
                 )
+            from PIL import ImageFile
+
+            lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it when imported: not for the logo
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             try:
                 img.load()  # the whole image, once: corrupt data fails here, not in the renderer
             except Exception as exc:
                 raise _Refused(f"is not a readable image: its data is damaged ({exc})") from None
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = lenient
             if img.mode in _KEEP_MODES and width <= BOX[0] and height <= BOX[1]:
                 return path  # used as it is
             return _write_scaled(img, raw)

@@ -123,6 +123,12 @@ def test_damaged_image_data_that_passes_verify_is_refused(tmp_path: Path) -> Non
     with Image.open(io.BytesIO(broken)) as img:
         img.verify()  # the checksums are right: verify() alone lets it through
     assert "its data is damaged" in refused(tmp_path, "broken.png", broken)
+    import weasyprint  # noqa: F401  (it makes Pillow lenient with truncated images, for the whole process)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    assert "its data is damaged" in refused(tmp_path, "broken.png", broken)  # refused all the same
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # and WeasyPrint's setting is left as it was
 
 
 def test_a_300_character_file_name_is_an_input_error(tmp_path: Path) -> None:
