@@ -102,6 +102,7 @@ def page(state: State, request: Request, template: str, status: int = 200, **con
         "ui": "en" if ui == "en" else "zh",
         "data_dir": str(state.config.data) if state.config.data else None,
         "path": request.url.path,
+        "field_of": forms.field_of_problem,  # the form field a problem's path points at, for links
         **context,
     }
     response = HTMLResponse(api.render_template(f"web/{template}", ctx), status_code=status)
