@@ -461,3 +461,43 @@ def test_nothing_is_written_outside_data_and_the_temporary_folder(tmp_path: Path
 def test_serve_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and "internpack serve --data" in result.output and "--token" in result.output
+
+
+def test_serve_starts_prints_its_address_and_stops_cleanly(tmp_path: Path) -> None:
+    """The command itself: a free port on 127.0.0.1, the address printed, Ctrl-C stops it, its temp folder gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--no-browser", "--data", str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"running at (http://127\.0\.0\.1:(\d+)/)", line)
+        assert found, line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(found.group(1), timeout=5) as response:
+                    assert response.status == 200 and "internpack" in response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith("internpack-serve-")]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("internpack-serve-")]

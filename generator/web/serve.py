@@ -49,4 +49,8 @@ def serve(*, host: str, port: int, data: Path | None, token: str | None, today: 
         click.echo(f"Placements are kept in {data}/")
     if browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])  # Ctrl-C: uvicorn shuts down (the temporary folder goes), then re-raises it
+    except KeyboardInterrupt:
+        pass
+    click.echo("internpack serve stopped.")
