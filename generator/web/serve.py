@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import webbrowser
@@ -49,8 +50,6 @@ def serve(*, host: str, port: int, data: Path | None, token: str | None, today: 
         click.echo(f"Placements are kept in {data}/")
     if browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    try:
-        server.run(sockets=[sock])  # Ctrl-C: uvicorn shuts down (the temporary folder goes), then re-raises it
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn shuts down (temp folder removed), re-raises it
+        server.run(sockets=[sock])
     click.echo("internpack serve stopped.")
