@@ -27,6 +27,7 @@ DISCLAIMER = Bi(
 DOC_CODES = {
     "invitation_letter": "INV",
     "port_visa_application": "PVA",
+    "enrolment_letter_data": "ENR",
     "internship_agreement": "AGR",
     "financial_guarantee": "FIN",
     "university_approval_request": "REQ",

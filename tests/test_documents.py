@@ -350,7 +350,7 @@ def test_every_docx_opens_and_validates(both: Built) -> None:
     import docx
 
     paths = sorted(both.folder.rglob("*.docx"))
-    assert len(paths) == 9
+    assert len(paths) == 10  # s2: checklist, 3 letters, enrolment data sheet; x1: checklist, 4 letters
     for path in paths:
         docx.Document(str(path))
     assert validate_docx(paths) == {}
@@ -484,7 +484,7 @@ def test_values_appear_literally_in_the_pdf(escaped: Built) -> None:
 
 def test_escaped_docx_validate(escaped: Built) -> None:
     paths = sorted(escaped.folder.rglob("*.docx"))
-    assert len(paths) == 5  # checklist, invitation, port-visa letter, agreement, guarantee
+    assert len(paths) == 6  # checklist, invitation, port-visa letter, agreement, guarantee, enrolment data sheet
     assert validate_docx(paths) == {}
 
 
