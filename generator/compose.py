@@ -123,7 +123,10 @@ def compose(
     languages: list[str],
     placement_dir: Path,
     allow_blanks: bool,
+    contexts: list[dict[str, Any]] | None = None,
 ) -> Composition:
+    """``contexts``, when given, receives each letter's render context (templatelint checks templates
+    against the fields a real context provides)."""
     p, a, rules = result.placement, result.assessment, result.rules
     slug = slug_of(result)
     langs = ordered_languages(languages)
@@ -207,6 +210,8 @@ def compose(
             lctx["sender"] = _sender(lctx, lctx["doc"]["issuer"])
             if lctx["doc"]["issuer"] != "host":
                 lctx["reference"] = None  # the host's file reference belongs on the host's letters only
+            if contexts is not None:
+                contexts.append({**lctx, "lang": langs[0], "sign_langs": langs})
             record = Record()
             token = recording(record)
             try:
@@ -364,6 +369,9 @@ def _timeline(result: CheckResult) -> Markup:
         "accommodation_registration": "registration",
         "residence_permit": "residence permit",
         "annotation_application": "annotation",
+        "university_approval": "university approval",
+        "s2_application": "S2 application",
+        "visa_free_stay_ends": "visa-free stay ends",
         "departure": "departure",
     }
     rows = []

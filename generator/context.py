@@ -65,13 +65,22 @@ class Blank:
             rec.blanks[self.path] = rec.blanks.get(self.path, True) and self.exempt
         return str(Markup('<mark class="blank">[{}]</mark>').format(self.path))
 
-    # a missing bilingual value is blank in both languages
+    # a missing bilingual value is blank in both languages, and in every other form a value offers (a date's
+    # .iso, an amount's .capital), so a template may ask for any of them
     @property
     def en(self) -> Blank:
         return self
 
     @property
     def zh(self) -> Blank:
+        return self
+
+    @property
+    def iso(self) -> Blank:
+        return self
+
+    @property
+    def capital(self) -> Blank:
         return self
 
 

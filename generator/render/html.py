@@ -50,6 +50,43 @@ def render_page(layout: str, ctx: dict[str, Any]) -> str:
     return environment().get_template(f"layout/{layout}.html.j2").render(ctx)
 
 
+_SEVERITY = {"#c00": 0, "#1f4e79": 1, "#2a7": 2}  # a merged mark takes its most urgent colour: late, upcoming, done
+
+
+def _placed(events: list[dict[str, Any]], x: Any) -> list[dict[str, Any]]:
+    """Marks and labels of one row that never overlap: events closer than a mark's width become one mark with the
+    labels joined; each label goes above or below its mark, on the first of two levels where it has room."""
+    groups: list[dict[str, Any]] = []
+    for e in sorted(events, key=lambda e: e["day"]):
+        ex = x(e["day"])
+        if groups and ex - groups[-1]["x"] < 5:
+            g = groups[-1]
+            g["label"] += " · " + e["label"]
+            if _SEVERITY.get(e["colour"], 3) < _SEVERITY.get(g["colour"], 3):
+                g["colour"] = e["colour"]
+            continue
+        groups.append({**e, "x": ex})
+    taken: dict[tuple[bool, int], list[tuple[float, float]]] = {}
+    out = []
+    for k, g in enumerate(groups):
+        half = len(g["label"]) * 2.3 + 3  # about 4.6 pt a character at 8 pt, centred on the mark
+        span = (g["x"] - half, g["x"] + half)
+        sides = (k % 2 == 1, k % 2 == 0)
+        choice = next(
+            (
+                (below, level)
+                for level in (0, 1)
+                for below in sides
+                if all(span[1] < a or span[0] > b for a, b in taken.get((below, level), []))
+            ),
+            (sides[0], 1),
+        )
+        taken.setdefault(choice, []).append(span)
+        below, level = choice
+        out.append({**g, "below": below, "dy": (13 + 9 * level) if below else -(7 + 9 * level)})
+    return out
+
+
 def timeline(rows: list[dict[str, Any]], start: date, end: date, today: date) -> Markup:
     """An SVG timeline: one row per route with its events (dicts with day, label, colour) and an
     internship bar; today's date marked. Positions are computed here; the template only draws."""
@@ -72,9 +109,7 @@ def timeline(rows: list[dict[str, Any]], start: date, end: date, today: date) ->
     out_rows = []
     for n, r in enumerate(rows):
         y = 40 + n * 44
-        events = []
-        for k, e in enumerate(sorted(r["events"], key=lambda e: e["day"])):
-            events.append({**e, "x": x(e["day"]), "below": k % 2 == 1})
+        events = _placed(r["events"], x)
         out_rows.append(
             {
                 "label": r["label"],
