@@ -232,7 +232,7 @@ class _Writer:
                     p.paragraph_format.space_after = Pt(1)
                 if num_id is not None:
                     p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
-                if "closing" in cls and _in_signed(el):  # the last article stays with the signatures
+                if {"closing", "keep"} & cls and _in_signed(el):  # a last article, a list before the closing: kept
                     p.paragraph_format.keep_with_next = True
         elif tag == "table":
             self.table(el, c)
