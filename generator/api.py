@@ -276,3 +276,17 @@ def run_cohort(path: Path, out: Path, *, today: str | None = None, jobs: int = 1
     from generator.pack import BuildOptions
 
     return run_batch(path, out, BuildOptions(route=""), jobs=jobs, today=today, force=True, progress=progress)
+
+
+def lint_template(path: Path, display: str | None = None) -> list[Problem]:
+    """`lint-template FILE|DIR`: the problems of a letterhead .docx, a letter template or a folder of them."""
+    from generator.templatelint import lint
+
+    return lint(path, display)
+
+
+def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
+    """`templates export DIR`: the built-in letter wording templates copied into ``folder``."""
+    from generator.templatelint import export
+
+    return export(folder, force=force)

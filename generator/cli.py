@@ -372,6 +372,49 @@ def serve(port: int, data: Path | None, no_browser: bool, host: str, token: str 
     run(host=host, port=port, data=data, token=token, today=today, browser=not no_browser)
 
 
+@cli.command("lint-template")
+@click.argument("target", type=click.Path(path_type=Path))
+def lint_template(target: Path) -> None:
+    """Check a letterhead .docx, a letter template or a folder of them before a build uses it.
+
+    Zip hygiene and no macros, altChunk or external links for a .docx; for every template (each DOCX header,
+    footer and body): sandbox, no include/import/extends, every field it names must exist; then one render.
+
+    \b
+    Example:
+      internpack lint-template letterhead.docx
+      internpack lint-template my-letters/
+    """
+    from generator.api import lint_template as run
+    from generator.errors import InputError
+
+    problems = run(target, str(target))
+    if problems:
+        raise InputError(problems)
+    click.echo(f"{target}: OK")
+
+
+@cli.group()
+def templates() -> None:
+    """The letters' wording templates: export them, edit the copy, build with --templates DIR."""
+
+
+@templates.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (overwrites same-named files).")
+def templates_export(folder: Path, force: bool) -> None:
+    """Copy the built-in letter templates (templates/letters/) into FOLDER, to edit and use with --templates.
+
+    \b
+    Example:
+      internpack templates export my-letters
+    """
+    from generator.api import export_templates
+
+    written = export_templates(folder, force=force)
+    click.echo(f"Wrote {len(written)} templates to {folder}")
+
+
 def main() -> None:
     cli(prog_name="internpack")
 
