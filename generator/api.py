@@ -35,6 +35,7 @@ def build_file(
     allow_blanks: bool = False,
     today: str | None = None,
     jobs: int = 2,
+    templates: Path | None = None,
 ) -> Any:
     from generator.pack import BuildOptions, build
 
@@ -46,6 +47,7 @@ def build_file(
         zip=zip_,
         force=force,
         allow_blanks=allow_blanks,
+        templates=str(templates) if templates else None,
     )
     return build(result, out, opts, placement_dir=path.resolve().parent, jobs=jobs)
 

@@ -66,6 +66,8 @@ def cli(debug: bool) -> None:
     internpack batch cohort.xlsx -o out     one pack per student of a cohort
     internpack rules                        the rules data and its sources
     internpack serve                        the same in the browser: the interview, live check, build
+    internpack templates export my-letters  the letters' wording to edit (build --templates my-letters)
+    internpack lint-template letterhead.docx  a letterhead or letter templates checked before a build
     """
 
 
@@ -189,6 +191,12 @@ def build_options(f: Any) -> Any:
 )
 @build_options
 @click.option("--zip", "zip_", is_flag=True, help="Also write OUT/<slug>.zip.")
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of letter templates (internpack templates export) used in place of the built-in ones.",
+)
 @_today_option
 def build(
     placement: Path,
@@ -199,6 +207,7 @@ def build(
     force: bool,
     allow_blanks: bool,
     zip_: bool,
+    templates_dir: Path | None,
     today: str | None,
 ) -> None:
     """Build the document pack of a placement: letters (DOCX + PDF), checklist, calendar, merged PDF.
@@ -207,6 +216,7 @@ def build(
     Example:
       internpack build samples/s2-shanghai.yaml -o out --route both
       internpack build samples/x1-fudan.yaml -o out --lang en+zh --zip
+      internpack build samples/s2-shanghai.yaml -o out --templates my-letters
     """
     from generator.api import build_file, read_placement
 
@@ -220,6 +230,7 @@ def build(
         force=force,
         allow_blanks=allow_blanks,
         today=today,
+        templates=templates_dir,
     )
     for note in outcome.notes:
         click.secho(note, fg="red", bold=True, err=True)
@@ -396,7 +407,13 @@ def lint_template(target: Path) -> None:
 
 @cli.group()
 def templates() -> None:
-    """The letters' wording templates: export them, edit the copy, build with --templates DIR."""
+    """The letters' wording templates: export them, edit the copy, build with --templates DIR.
+
+    \b
+    Example:
+      internpack templates export my-letters
+      internpack build placement.yaml -o out --templates my-letters
+    """
 
 
 @templates.command("export")

@@ -124,9 +124,12 @@ def compose(
     placement_dir: Path,
     allow_blanks: bool,
     contexts: list[dict[str, Any]] | None = None,
+    templates: Path | None = None,
 ) -> Composition:
     """``contexts``, when given, receives each letter's render context (templatelint checks templates
-    against the fields a real context provides)."""
+    against the fields a real context provides); ``templates``, a folder whose letter templates replace the
+    built-in ones of the same name (already linted)."""
+    content = _content(templates)
     p, a, rules = result.placement, result.assessment, result.rules
     slug = slug_of(result)
     langs = ordered_languages(languages)
@@ -215,11 +218,11 @@ def compose(
             record = Record()
             token = recording(record)
             try:
-                lctx["parts"] = [{"lang": lang, "html": Markup(render_content(spec.id, lang, lctx))} for lang in langs]  # noqa: S704
+                lctx["parts"] = [{"lang": lang, "html": Markup(content(spec.id, lang, lctx))} for lang in langs]  # noqa: S704
                 # one signature-and-seal block per document, after the last language (see letters/README.md)
-                lctx["signoff"] = Markup(render_content(spec.id, "sign", {**lctx, "sign_langs": langs}))  # noqa: S704
+                lctx["signoff"] = Markup(content(spec.id, "sign", {**lctx, "sign_langs": langs}))  # noqa: S704
                 lctx["annex"] = (
-                    Markup(render_content(spec.id, "annex", {**lctx, "sign_langs": langs}))  # noqa: S704
+                    Markup(content(spec.id, "annex", {**lctx, "sign_langs": langs}))  # noqa: S704
                     if spec.annex
                     else None
                 )
@@ -273,6 +276,20 @@ def compose(
                 ]
             )
     return Composition(slug, summary, pages, blanks, untranslated, logo)
+
+
+def _content(templates: Path | None) -> Any:
+    """render_content, or the same through a --templates folder's files in front of the built-in ones."""
+    if templates is None:
+        return render_content
+    from generator.templating import letters_environment
+
+    env = letters_environment(templates)
+
+    def content(doc_id: str, lang: str, ctx: dict[str, Any]) -> str:
+        return env.get_template(f"letters/{doc_id}.{lang}.html.j2").render(ctx, lang=lang)
+
+    return content
 
 
 def _required_blanks(pages: Mapping[str, list[Page]]) -> dict[str, list[str]]:

@@ -364,6 +364,7 @@ class Host(Strict):
     contact: Annotated[Person, BeforeValidator(_split_person)] | None = None
     exit_entry_office: ExitEntryOffice | None = None
     logo: Line | None = None
+    letterhead: Line | None = None  # a Word letterhead (.docx) the host's letters' DOCX are built on
 
 
 PayKind = Literal["none", "allowance", "salary"]
@@ -509,6 +510,7 @@ class Placement(Strict):
     expenses: Expenses = Expenses()
     letters: Letters = Letters()
     prepared_by: PreparedBy | None = None
+    templates: Line | None = None  # a folder of letter wording templates (internpack templates export)
 
     @model_validator(mode="after")
     def _languages(self) -> Placement:

@@ -29,6 +29,7 @@ class BuildOptions:
     zip: bool = False
     force: bool = False
     allow_blanks: bool = False
+    templates: str | None = None  # --templates DIR (before the placement's own `templates:`)
 
     def manifest_options(self, routes: list[str]) -> dict[str, Any]:
         return {
@@ -209,12 +210,14 @@ def build(
                 hint=f"install the Debian packages {' '.join(fonts.DEBIAN_PACKAGES)} (bash scripts/setup.sh does), "
                 "or build with --format docx",
             )
+    letters, used = _letter_templates(result, opts, placement_dir)  # linted first: exit 2, nothing written
     comp = compose(
         result,
         routes=routes,
         languages=list(opts.languages),
         placement_dir=placement_dir,
         allow_blanks=opts.allow_blanks,
+        templates=letters,
     )
     name = folder_name or comp.slug
     folder = out / name
@@ -230,9 +233,10 @@ def build(
         with collected_once():
             files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
         files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
-        files["manifest.json"] = (
-            json.dumps(manifest(files, result, opts, routes), ensure_ascii=False, indent=2) + "\n"
-        ).encode()
+        listed = manifest(files, result, opts, routes)
+        if used:  # which letter templates came from the --templates folder, and their hashes
+            listed["templates"] = [{"file": u.name, "sha256": u.sha256} for u in used]
+        files["manifest.json"] = (json.dumps(listed, ensure_ascii=False, indent=2) + "\n").encode()
         outdir.write_pack(
             claim,
             files,
@@ -247,6 +251,23 @@ def build(
                 f"WARNING: the {route.upper()} route is {verdict.upper()} — read summary.pdf before using this pack"
             )
     return BuildResult(folder, routes, sorted(files), zip_path, report, notes)
+
+
+def _letter_templates(result: CheckResult, opts: BuildOptions, placement_dir: Path) -> tuple[Path | None, list[Any]]:
+    """The letter templates folder (--templates, else the placement's `templates:`), linted, and what of it
+    is used."""
+    from generator import loader
+    from generator.templatelint import beside_placement, checked_letters
+
+    if opts.templates:
+        folder, shown = Path(opts.templates), opts.templates
+    elif result.placement.templates:
+        where = loader.where(result.source, ("templates",), "templates")
+        folder = beside_placement(result.placement.templates, placement_dir, where, what="templates folder")
+        shown = result.placement.templates
+    else:
+        return None, []
+    return folder, checked_letters(folder, shown)
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

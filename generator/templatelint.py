@@ -26,10 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
-    BaseLoader,
-    ChoiceLoader,
-    FileSystemLoader,
-    PrefixLoader,
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
@@ -39,6 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.errors import InputError, Problem
 from generator.resources import template_path, templates_dir
+from generator.templating import letters_environment
 
 MAX_DOCX_BYTES = 10 * 1024 * 1024  # a letterhead with a logo is well under 1 MB
 MAX_ENTRIES = 500
@@ -396,19 +393,6 @@ def builtin_letters() -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*.html.j2"))}
 
 
-def letters_environment(folder: Path) -> ImmutableSandboxedEnvironment:
-    """The letters environment with ``folder``'s files in front of the built-in ones (letters/ only)."""
-    from generator.templating import environment
-
-    base = environment()
-    loader: BaseLoader = ChoiceLoader(
-        [PrefixLoader({"letters": FileSystemLoader(str(folder))}), FileSystemLoader(str(templates_dir()))]
-    )
-    env = base.overlay(loader=loader)
-    assert isinstance(env, ImmutableSandboxedEnvironment)
-    return env
-
-
 def _doc_of(name: str) -> str:
     return name.split(".", 1)[0]
 
@@ -651,3 +635,40 @@ def export(folder: Path, *, force: bool = False) -> list[Path]:
         target.write_bytes(src.read_bytes())
         written.append(target)
     return written
+
+
+def beside_placement(name: str, placement_dir: Path, where: dict[str, Any], *, what: str) -> Path:
+    """A file or folder the placement names (``templates``, ``host.letterhead``), resolved like ``host.logo``:
+    relative to the placement file's folder and refused outside it."""
+    from generator.errors import shown
+
+    base = placement_dir.resolve()
+    try:
+        path = Path(placement_dir / name).resolve(strict=False)
+    except (OSError, RuntimeError) as exc:
+        raise InputError(
+            Problem(f"{shown(name)} cannot be read: {getattr(exc, 'strerror', None) or 'a link loop'}", **where)
+        ) from None
+    if not path.is_relative_to(base):
+        raise InputError(
+            Problem(
+                f"{shown(name)} is outside the placement file's folder",
+                hint=f"copy the {what} next to the placement file and give its name",
+                **where,
+            )
+        )
+    if not path.exists():
+        raise InputError(Problem(f"{shown(name)} does not exist", hint=f"give the {what}'s name", **where))
+    return path
+
+
+def checked_letters(folder: Path, display: str) -> list[Used]:
+    """A --templates folder linted before a build: InputError (exit 2, nothing written) on any problem."""
+    if not folder.is_dir():
+        raise InputError(
+            Problem("is not a folder", file=display, hint="internpack templates export DIR writes one to edit")
+        )
+    problems, used = lint_letters(folder, display)
+    if problems:
+        raise InputError(problems)
+    return used

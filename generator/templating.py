@@ -4,8 +4,9 @@ all render through it, so a value can never be evaluated as template code or bre
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.resources import templates_dir
@@ -21,6 +22,18 @@ def environment() -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+
+
+@functools.cache
+def letters_environment(folder: Path) -> ImmutableSandboxedEnvironment:
+    """The same environment with ``folder``'s files in front of the built-in ones, for ``letters/`` only
+    (`build --templates DIR`; generator/templatelint.py checks the folder first)."""
+    loader = ChoiceLoader(
+        [PrefixLoader({"letters": FileSystemLoader(str(folder))}), FileSystemLoader(str(templates_dir()))]
+    )
+    env = environment().overlay(loader=loader)
+    assert isinstance(env, ImmutableSandboxedEnvironment)
+    return env
 
 
 def docx_environment() -> ImmutableSandboxedEnvironment:

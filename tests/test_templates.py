@@ -179,3 +179,92 @@ def test_the_zip_is_never_inflated_for_the_check() -> None:
     zf = zipfile.ZipFile(io.BytesIO(data))
     assert sum(i.file_size for i in zf.infolist()) > 60 * 1024 * 1024
     assert json.dumps([str(p) for p in docx_hygiene(data, "x")])  # a clean list of lines
+
+
+# -- build --templates / `templates:` --------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def placement_copy(tmp_path: Path, extra: str = "") -> Path:
+    import shutil
+
+    shutil.copy(SAMPLES / "lowlands-logo.png", tmp_path / "lowlands-logo.png")
+    path = tmp_path / "s2.yaml"
+    path.write_text((SAMPLES / "s2-shanghai.yaml").read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+def docx_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("word/document.xml").decode()
+
+
+def test_build_uses_the_folders_wording_and_the_manifest_lists_it(tmp_path: Path) -> None:
+    import hashlib
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    letter = folder / "invitation_letter.en.html.j2"
+    letter.write_text(
+        (LETTERS / letter.name).read_text(encoding="utf-8").replace("<p>", "<p>Lowlands house style. ", 1),
+        encoding="utf-8",
+    )
+    placement = placement_copy(tmp_path)
+    out = tmp_path / "out"
+    code, text = run("build", str(placement), "-o", str(out), "--format", "docx", "--templates", str(folder))
+    assert code == 0, text
+    (pack,) = out.iterdir()
+    assert "Lowlands house style." in docx_text(pack / "s2" / "invitation_letter.docx")
+    assert "Lowlands house style." not in docx_text(pack / "s2" / "internship_agreement.docx")
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["templates"] == [
+        {"file": "invitation_letter.en.html.j2", "sha256": hashlib.sha256(letter.read_bytes()).hexdigest()}
+    ]
+    # without the folder: the built-in wording, and no templates entry
+    code, text = run("build", str(placement), "-o", str(tmp_path / "plain"), "--format", "docx")
+    assert code == 0, text
+    (plain,) = (tmp_path / "plain").iterdir()
+    assert "Lowlands house style." not in docx_text(plain / "s2" / "invitation_letter.docx")
+    assert "templates" not in json.loads((plain / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_the_placements_templates_folder_is_resolved_beside_it_and_refused_outside(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "invitation_letter.en.html.j2").write_text(
+        (LETTERS / "invitation_letter.en.html.j2").read_text(encoding="utf-8").replace("<p>", "<p>From the file. ", 1),
+        encoding="utf-8",
+    )
+    placement = placement_copy(tmp_path, "templates: letters\n")
+    code, text = run("build", str(placement), "-o", str(tmp_path / "out"), "--format", "docx")
+    assert code == 0, text
+    (pack,) = (tmp_path / "out").iterdir()
+    assert "From the file." in docx_text(pack / "s2" / "invitation_letter.docx")
+    outside = placement_copy(tmp_path, "templates: ../elsewhere\n")
+    code, text = run("build", str(outside), "-o", str(tmp_path / "out2"), "--format", "docx")
+    assert code == 2
+    assert "templates: '../elsewhere' is outside the placement file's folder" in text, text
+    assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("invitation_letter.zh.html.j2", "{{ ''.__class__.__mro__ }}", "__class__: is not allowed"),
+        ("invitation_letter.en.html.j2", '{% include "layout/base.html.j2" %}', "{% include %} of layout/base"),
+        ("checklist.html.j2", "<p>no checklist</p>", "is not a letter template internpack uses"),
+        ("invitation_letter.en.html.j2", "{{ host.adress.en }}", "host.adress.en: no such field"),
+    ],
+)
+def test_a_bad_templates_folder_stops_the_build_before_anything_is_written(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, output = run("build", str(placement_copy(tmp_path)), "-o", str(out), "--templates", str(folder))
+    assert code == 2
+    assert expected in output and f"{folder / name}" in output, output
+    assert not out.exists()
