@@ -10,7 +10,9 @@ from typing import Any
 
 from generator import loader
 from generator.clock import reference_date
-from generator.errors import Problem
+from generator.errors import InputError as InputError  # what the faces catch and show
+from generator.errors import InternpackError as InternpackError
+from generator.errors import Problem as Problem
 from generator.model import Placement
 from generator.process import warm_up as warm_up  # the one warm-up every face uses
 from generator.result import CheckResult as CheckResult

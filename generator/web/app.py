@@ -38,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generator import api
-from generator.errors import InputError, InternpackError, Problem
+from generator.api import InputError, InternpackError, Problem
 from generator.web import form as forms
 
 MiB = 1024 * 1024

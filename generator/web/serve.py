@@ -9,7 +9,7 @@ import webbrowser
 from pathlib import Path
 
 from generator import api
-from generator.errors import InputError
+from generator.api import InputError
 
 
 def bind(host: str, port: int) -> socket.socket:
