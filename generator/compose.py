@@ -48,6 +48,7 @@ class Page:
     footer_ref: str
     docx: bool
     record: Record = field(default_factory=Record)
+    fields: dict[str, Any] | None = None  # a host letter's context: what a Word letterhead's header prints
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Composition:
     blanks: list[dict[str, str]]
     untranslated: list[dict[str, str]]
     logo: Path | None
+    letterhead: bytes | None = None  # the host's Word letterhead (pack.py), the base of its letters' DOCX
 
 
 def slug_of(result: CheckResult) -> str:
@@ -239,6 +241,8 @@ def compose(
                 f"{reference}/{route.upper()}/{DOC_CODES[spec.id]}",
                 record,
             )
+            if lctx["doc"]["letterhead"]:
+                page.fields = lctx
             letter_pages.append(page)
         # cover (pack.pdf only)
         vctx = dict(ctx)

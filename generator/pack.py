@@ -14,7 +14,7 @@ from typing import Any
 from generator import __version__, outdir
 from generator.calendar import deadlines_ics
 from generator.compose import Composition, compose
-from generator.errors import InputError, InternpackError
+from generator.errors import InputError, InternpackError, Problem
 from generator.process import Renderers, can_fork, collected_once, default_renderers, in_forked_processes, warm_up
 from generator.result import CheckResult
 
@@ -118,6 +118,8 @@ def _docx_files(comp: Composition, result: CheckResult, opts: BuildOptions, rout
             title=page.title,
             images=images,
             day=result.assessment.reference_date,
+            letterhead=comp.letterhead if page.fields is not None else None,
+            fields=page.fields,
         )
         for page in comp.routes[route]
         if page.docx
@@ -211,6 +213,7 @@ def build(
                 "or build with --format docx",
             )
     letters, used = _letter_templates(result, opts, placement_dir)  # linted first: exit 2, nothing written
+    letterhead = _letterhead(result, placement_dir) if "docx" in opts.formats else None
     comp = compose(
         result,
         routes=routes,
@@ -219,6 +222,8 @@ def build(
         allow_blanks=opts.allow_blanks,
         templates=letters,
     )
+    if letterhead:
+        comp.letterhead = letterhead[1]
     name = folder_name or comp.slug
     folder = out / name
     zip_path = out / f"{name}.zip" if opts.zip else None
@@ -236,6 +241,8 @@ def build(
         listed = manifest(files, result, opts, routes)
         if used:  # which letter templates came from the --templates folder, and their hashes
             listed["templates"] = [{"file": u.name, "sha256": u.sha256} for u in used]
+        if letterhead:
+            listed["letterhead"] = {"file": letterhead[0], "sha256": hashlib.sha256(letterhead[2]).hexdigest()}
         files["manifest.json"] = (json.dumps(listed, ensure_ascii=False, indent=2) + "\n").encode()
         outdir.write_pack(
             claim,
@@ -268,6 +275,26 @@ def _letter_templates(result: CheckResult, opts: BuildOptions, placement_dir: Pa
     else:
         return None, []
     return folder, checked_letters(folder, shown)
+
+
+def _letterhead(result: CheckResult, placement_dir: Path) -> tuple[str, bytes, bytes] | None:
+    """The host's Word letterhead (`host.letterhead`): (its name, the prepared base, its bytes), linted first."""
+    from generator import loader
+    from generator.letterhead import prepare
+    from generator.templatelint import beside_placement, lint_docx
+
+    name = result.placement.host.letterhead
+    if not name:
+        return None
+    where = loader.where(result.source, ("host", "letterhead"), "host.letterhead")
+    path = beside_placement(name, placement_dir, where, what="letterhead")
+    if path.suffix.lower() != ".docx":
+        raise InputError(Problem("must be a Word .docx file", hint="save the letterhead from Word as .docx", **where))
+    problems = lint_docx(path, name)
+    if problems:
+        raise InputError(problems)
+    raw = path.read_bytes()
+    return name, prepare(raw), raw
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

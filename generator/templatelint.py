@@ -19,6 +19,7 @@ import difflib
 import functools
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -561,6 +562,18 @@ def lint_docx(path: Path, display: str | None = None, *, contexts: list[dict[str
         return [Problem(f"cannot be opened as a Word file: {type(exc).__name__}: {exc}", file=file)]
     for part, text in parts:
         problems += lint_source(text, file=file, part=part, contexts=ctxs, partials=False)
+    document = parts[0][1]
+    count = len(re.findall(r"\{\{\s*body\s*\}\}", document))
+    if count != 1 or re.search(r"<w:t[ >][^<]*\{\{\s*body\s*\}\}", document):
+        problems.append(
+            Problem(
+                "needs exactly one paragraph holding only {{p body }}, where the letter goes"
+                + (f" (it has {count} body tags)" if count != 1 else " (a {{ body }} inside text is not one)"),
+                file=file,
+                path="part (word/document.xml)",
+                hint="type {{p body }} alone in one paragraph of the letterhead's body",
+            )
+        )
     if problems:
         return problems
     from docxtpl import DocxTemplate

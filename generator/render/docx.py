@@ -36,9 +36,10 @@ def _classes(el: Any) -> set[str]:
 class _Writer:
     """Walks the restricted HTML of templates/letters/README.md and writes python-docx objects."""
 
-    def __init__(self, container: Any, images: dict[str, Path]) -> None:
+    def __init__(self, container: Any, images: dict[str, Path], letterhead: bool = False) -> None:
         self.doc = container
         self.images = images
+        self.own_letterhead = letterhead  # the host's Word letterhead prints its header: no HTML letterhead block
         self.keep = False  # inside the signature block: every paragraph kept with the next, as in the PDF
 
     # -- inline ---------------------------------------------------------------------------------
@@ -154,7 +155,8 @@ class _Writer:
         if "docref" in cls or tag in ("style", "script", "svg"):
             return
         if tag == "div" and "letterhead" in cls:
-            self.letterhead(el, c)
+            if not self.own_letterhead:
+                self.letterhead(el, c)
         elif tag == "div" and "timeline" in cls:
             return  # the SVG timeline is drawn in the PDF only
         elif tag == "div" and "meta" in cls:
@@ -501,29 +503,52 @@ def _shade(cell: Any, fill: str) -> None:
     tcpr.append(shd)
 
 
-def render_docx(html: str, *, footer_ref: str, title: str, images: dict[str, Path], day: date) -> bytes:
+def render_docx(
+    html: str,
+    *,
+    footer_ref: str,
+    title: str,
+    images: dict[str, Path],
+    day: date,
+    letterhead: bytes | None = None,
+    fields: dict[str, Any] | None = None,
+) -> bytes:
     """The DOCX of one document from its HTML page (the same one the PDF is made from).
 
     docxtpl fills the base template's fields (footer reference, title) through the sandboxed autoescaping
     environment; the body is then written into the rendered document, so no text of the placement ever
     passes through Jinja (a ``{{ }}`` in a field stays literal) and no second package is parsed for a
-    subdocument (measured: 0.21 -> 0.13 s for the DOCX of a pack)."""
+    subdocument (measured: 0.21 -> 0.13 s for the DOCX of a pack).
+
+    With ``letterhead`` (a host's own Word letterhead, prepared by generator/letterhead.py) that file is the
+    base: its header and footer are rendered with the letter's ``fields`` and the body goes where its
+    ``{{p body }}`` paragraph is; the HTML letterhead block is left out."""
     import lxml.html
     from docxtpl import DocxTemplate
 
     from generator.templating import docx_environment
 
-    tpl = DocxTemplate(io.BytesIO(_base_template()))
-    tpl.render(
-        {"body": "", "footer_ref": footer_ref, "pdf_title": title},
-        jinja_env=docx_environment(),
-        autoescape=True,
-    )
+    tpl = DocxTemplate(io.BytesIO(letterhead or _base_template()))
+    if letterhead:
+        from markupsafe import Markup
+
+        from generator.letterhead import BODY_MARK
+
+        mark = Markup(f"<w:p><w:r><w:t>{BODY_MARK}</w:t></w:r></w:p>")  # noqa: S704 - a constant
+        values = {**(fields or {}), "body": mark, "footer_ref": footer_ref, "pdf_title": title}
+    else:
+        values = {"body": "", "footer_ref": footer_ref, "pdf_title": title}
+    tpl.render(values, jinja_env=docx_environment(), autoescape=True)
     from generator.render.html import logo_url
 
     body = lxml.html.document_fromstring(html).find("body")
+    before = list(tpl.docx.element.body)
     # the page names the logo by its fixed address (render/html.py logo_url), whatever key the caller used
-    _Writer(tpl.docx, {**images, **{logo_url(p): p for p in images.values()}}).blocks(body)
+    _Writer(tpl.docx, {**images, **{logo_url(p): p for p in images.values()}}, bool(letterhead)).blocks(body)
+    if letterhead:
+        from generator.letterhead import place_body
+
+        place_body(tpl.docx, before)
     _drop_trailing_paragraph(tpl.docx)
     stamp = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - DOCX core properties are naive (UTC)
     props = tpl.docx.core_properties
