@@ -222,3 +222,28 @@ def test_a_letterhead_outside_the_placement_folder_is_refused(tmp_path: Path) ->
     assert code == 2
     assert "host.letterhead: '../letterhead.docx' is outside the placement file's folder" in out, out
     assert not (tmp_path / "out").exists()
+
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "letterhead-libreoffice.docx"
+
+
+def test_a_libreoffice_made_letterhead_builds_valid_letters_and_the_same_bytes_twice(tmp_path: Path) -> None:
+    """tests/fixtures/letterhead-libreoffice.docx: written by LibreOffice Writer from the .fodt beside it
+    (soffice --convert-to 'docx:MS Word 2007 XML'): A4, its own styles (no Small, no List Number), the names
+    in Chinese and English and the address in its header, the reference in its footer."""
+    path = placement(tmp_path, "s2-shanghai.yaml", FIXTURE.read_bytes())
+    made = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        code, text = run("build", str(path), "-o", str(out), "--format", "docx", "--today", "2026-03-01")
+        assert code == 0, text
+        (pack,) = out.iterdir()
+        made.append(pack)
+    letters = [made[0] / "s2" / f"{doc}.docx" for doc in HOST_LETTERS["s2"]]
+    for letter in letters:
+        assert letter.read_bytes() == (made[1] / "s2" / letter.name).read_bytes(), f"{letter.name} differs"
+        xml = parts(letter)
+        header = "".join(v for k, v in xml.items() if k.startswith("word/header"))
+        assert "低地贸易（上海）有限公司" in header and "Lowlands Trading (Shanghai) Co., Ltd." in header
+        assert "S2/" in "".join(v for k, v in xml.items() if k.startswith("word/footer"))
+    assert validate_docx(letters) == {}
