@@ -138,7 +138,7 @@ def check_path(path: list[str | int], contexts: list[dict[str, Any]]) -> tuple[s
                     continue
                 nxt.extend(child if key == "[]" and isinstance(child, list) else [child])
             if not nxt:
-                shown = _dotted(path)
+                shown = _dotted(path) if key != "[]" else _dotted(path[: depth + 1])
                 meant = None
                 if isinstance(key, str):
                     names = sorted({c for v in missing for c in _children(v)})
@@ -321,6 +321,9 @@ class _Walker:
         if missing is None:
             return
         where, meant = missing
+        if where.endswith("[]"):
+            self.report(root.lineno, f"{where[:-2]}: is not a list to loop over", None)
+            return
         local = root.name in scope
         shown = where if not local else f"{_dotted([root.name, *path])} ({where})"
         self.report(root.lineno, f"{shown}: no such field", f"did you mean {meant}?" if meant else None)

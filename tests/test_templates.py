@@ -268,3 +268,19 @@ def test_a_bad_templates_folder_stops_the_build_before_anything_is_written(
     assert code == 2
     assert expected in output and f"{folder / name}" in output, output
     assert not out.exists()
+
+
+def test_names_set_and_looped_are_followed_to_their_field(tmp_path: Path) -> None:
+    path = tmp_path / "invitation_letter.en.html.j2"
+    path.write_text(
+        "{{ hots.name.en }}\n{% for x in student %}{{ x.y }}{% endfor %}\n{% set a = host.name %}{{ a.enn }}\n"
+        "{% for d in internship.duties %}{{ loop.index }}. {{ d }}{% endfor %}{{ doc['titl'] }}",
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in lint(path)]
+    assert problems == [
+        f"{path}:1: hots.name.en: no such field (did you mean host.name.en?)",
+        f"{path}:2: student: is not a list to loop over",
+        f"{path}:3: a.enn (host.name.enn): no such field (did you mean host.name.en?)",
+        f"{path}:4: doc.titl: no such field (did you mean doc.title?)",
+    ], problems
