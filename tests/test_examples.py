@@ -31,6 +31,7 @@ def test_real_values_give_no_warning(run: Callable[..., Result], tmp_path: Path)
             "student.email": "anna.vermeulen@kuleuven.be",
             "student.phone": "+32 470 99 88 77",
             "student.home_address": "Bondgenotenlaan 1, 3000 Leuven",
+            "student.emergency_contact": {"name": "Wim Vermeulen", "relationship": "father", "phone": "+32 476 1"},
             "home_university.student_id": "r0999999",
             "host.name_en": "Dikes & Deltas (Shanghai) Co., Ltd.",
             "host.name_zh": "堤坝三角洲（上海）有限公司",
