@@ -316,7 +316,7 @@ def test_hidden_rows_and_duplicates_are_named(tmp_path: Path) -> None:
     assert read.notes == [
         "read the worksheet 'Sheet1' of c.xlsx",
         "rows 2 and 5 are the same student (passport EN0000000, student0): row 5 is used, as the later copy; "
-        "they differ in host.district, internship.end"
+        "they differ in host.district, internship.end",
     ]
     assert read.row_notes[3] == ["row 3 is hidden in the sheet; it was read like the others"]
 
