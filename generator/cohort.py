@@ -20,7 +20,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 
 from generator.errors import InputError, Problem
-from generator.loader import Loc, Source
+from generator.loader import Loc, Source, decode_utf8
 
 SHEET_SUFFIXES = (".csv", ".xlsx")
 PLACEMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -236,18 +236,9 @@ class _BadCell:
 def _read_csv(path: Path) -> tuple[list[_Raw], list[str]]:
     name = str(path)
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            Problem(
-                f"byte 0x{raw[exc.start]:02X} is not UTF-8",
-                file=name,
-                line=line,
-                hint="save the sheet as 'CSV UTF-8' (Excel) or with the UTF-8 character set (LibreOffice)",
-            )
-        ) from None
+    text = decode_utf8(
+        raw, name, "save the sheet as 'CSV UTF-8' (Excel) or with the UTF-8 character set (LibreOffice)"
+    )
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

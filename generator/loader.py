@@ -70,18 +70,18 @@ def _decode(raw: bytes, name: str) -> str:
         raise InputError(
             Problem("is a binary file, not a YAML or JSON placement", file=name, hint="save it as UTF-8 text")
         )
+    return decode_utf8(raw, name, "save the file as UTF-8")
+
+
+def decode_utf8(raw: bytes, name: str, hint: str) -> str:
+    """UTF-8 text (a BOM dropped), or InputError naming the line of the first byte that is not UTF-8."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            Problem(
-                f"byte 0x{raw[exc.start]:02X} is not UTF-8",
-                file=name,
-                line=line,
-                hint="save the file as UTF-8",
-            )
-        ) from exc
+            Problem(f"byte 0x{raw[exc.start]:02X} is not UTF-8", file=name, line=line, hint=hint)
+        ) from None
 
 
 def _to_value(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget, name: str, depth: int) -> Any:

@@ -309,29 +309,20 @@ def csv_bytes(data: list[dict[str, Any]], keys: list[str]) -> bytes:
 
 def ics_bytes(dues: list[Due], day: date) -> bytes:
     """cohort.ics: every deadline of every route built, with the same stable UIDs on every run."""
-    from datetime import UTC, datetime
+    from generator.calendar import CalendarEvent, calendar_bytes
 
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//internpack//cohort deadlines//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "Cohort deadlines")
-    stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    for d in dues:
-        ev = Event()
-        ev.add("uid", f"{d.folder}-{d.route}-{d.id}@internpack")
-        ev.add("dtstamp", stamp)
-        ev.add("dtstart", d.day)
-        ev.add("dtend", d.day + timedelta(days=1))
-        ev.add("summary", f"{d.student}: {d.title} ({d.route.upper()})")
-        ev.add("description", f"{d.title_zh}\n{d.basis}\nStatus on {day.isoformat()}: {d.status}\nPack: {d.folder}")
-        ev.add("categories", [f"internpack-{d.route}", d.status])
-        ev.add("transp", "TRANSPARENT")
-        cal.add_component(ev)
-    data: bytes = cal.to_ical()
-    return data
+    events = [
+        CalendarEvent(
+            uid=f"{d.folder}-{d.route}-{d.id}",
+            day=d.day,
+            summary=f"{d.student}: {d.title} ({d.route.upper()})",
+            description=f"{d.title_zh}\n{d.basis}\nStatus on {day.isoformat()}: {d.status}\nPack: {d.folder}",
+            categories=(f"internpack-{d.route}", d.status),
+            remind=d.status == "upcoming",
+        )
+        for d in dues
+    ]
+    return calendar_bytes("Cohort deadlines", "-//internpack//cohort deadlines//EN", events, day)
 
 
 def json_bytes(data: list[dict[str, Any]], keys: list[str], dues: list[Due], day: date, pdf_key: str) -> bytes:
