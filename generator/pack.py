@@ -298,7 +298,9 @@ def _letterhead(result: CheckResult, placement_dir: Path) -> tuple[str, bytes, b
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:
-    stamp = (day.year, day.month, day.day, 0, 0, 0)
+    from generator.render.docx import zip_stamp
+
+    stamp = zip_stamp((day.year, day.month, day.day, 0, 0, 0))
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             info = zipfile.ZipInfo(f"{name}/{path.relative_to(folder).as_posix()}", date_time=stamp)

@@ -273,3 +273,34 @@ def test_a_folder_cohort_with_control_characters_in_file_names(tmp_path: Path) -
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr
     assert "bad\\x1b[2J\\x07\\n.yaml" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_a_reference_date_before_1980_still_builds(tmp_path: Path) -> None:
+    """A zip (each DOCX, the pack's zip) cannot hold a timestamp before 1980: the entries get 1980-01-01, the
+    documents keep their own dates (found by bench/fuzz.py with --today in the 1970s)."""
+    import zipfile
+
+    from conftest import DELETE, apply, write_yaml
+
+    from generator.api import build_file
+    from generator.render.docx import zip_stamp
+
+    data = apply(
+        base_placement(),
+        {"host.logo": None, "student.date_of_birth": DELETE, "student.passport_issue_date": DELETE},
+    )
+    result = build_file(
+        write_yaml(tmp_path, data),
+        tmp_path / "out",
+        route="s2",
+        formats=("docx",),
+        zip_=True,
+        allow_blanks=True,
+        today="1979-12-31",
+    )
+    with zipfile.ZipFile(result.folder / "s2" / "invitation_letter.docx") as zf:
+        assert {i.date_time[:3] for i in zf.infolist()} == {(1980, 1, 1)}
+    assert result.zip_path is not None
+    with zipfile.ZipFile(result.zip_path) as zf:
+        assert {i.date_time[:3] for i in zf.infolist()} == {(1980, 1, 1)}
+    assert zip_stamp((2026, 12, 1, 0, 0, 0)) == (2026, 12, 1, 0, 0, 0)

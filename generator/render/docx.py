@@ -585,13 +585,20 @@ def _base_template() -> bytes:
     return template_path("docx", "base.docx").read_bytes()
 
 
+def zip_stamp(when: tuple[int, ...]) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's timestamp: the zip format starts in 1980, so an earlier (letter) date is stored as
+    1980-01-01 (the dates printed in the documents are not affected)."""
+    y, mo, d, h, mi, s = (tuple(when) + (0, 0, 0))[:6]
+    return (y, mo, d, h, mi, s) if y >= 1980 else (1980, 1, 1, 0, 0, 0)
+
+
 def normalise_zip(data: bytes, stamp: datetime) -> bytes:
     """The same zip with fixed entry timestamps and attributes: same input, same bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed = zipfile.ZipInfo(info.filename, date_time=zip_stamp(stamp.timetuple()[:6]))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             dst.writestr(fixed, src.read(info.filename))
