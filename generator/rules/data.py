@@ -148,6 +148,9 @@ class Rules:
                 return policy
         return None
 
+    def first_policy(self, kind: str) -> VisaFreePolicy | None:
+        return next((p for p in self.visa_free if p.kind == kind), None)
+
     def passed_policies(self, today: date) -> list[VisaFreePolicy]:
         """Dated policies whose published end lies before the reference date (the data needs a re-check)."""
         return [p for p in self.visa_free if p.end is not None and p.end < today]

@@ -162,11 +162,18 @@ class _Ctx:
             return None
         return self.rules.entry_policy(str(self.entry), self.p.student.nationality)
 
+    def status_policy(self) -> VisaFreePolicy | None:
+        """The policy of the entry's kind: the one covering the nationality, else the first of that kind (its days
+        of stay and purposes still apply; VISA_FREE_NOT_COVERED says the nationality is not listed)."""
+        if not self.visa_free_entry:
+            return None
+        return self.entry_policy() or self.rules.first_policy(str(self.entry))
+
     def stay_limit(self) -> tuple[int, date] | None:
         """Days of stay the visa-free or transit status allows, and the last day of that stay."""
         if not self.visa_free_entry:
             return None
-        policy = self.entry_policy() or next((v for v in self.rules.visa_free if v.kind == self.entry), None)
+        policy = self.status_policy()
         if policy is None:
             return None
         return policy.days, self.arrival + timedelta(days=policy.days)
@@ -230,7 +237,7 @@ def _visa_free(c: _Ctx) -> Hit:
     if not c.visa_free_entry:
         return None
     policy = c.entry_policy()
-    known = policy or next((v for v in c.rules.visa_free if v.kind == c.entry), None)
+    known = c.status_policy()
     return {
         **c.tense(),
         **c.status_values(),
@@ -260,7 +267,7 @@ def _visa_free_policy_ends(c: _Ctx) -> Hit:
 def _visa_free_not_covered(c: _Ctx) -> Hit:
     if c.entry != "visa-free" or c.entry_policy() is not None:
         return None
-    policy = next((v for v in c.rules.visa_free if v.kind == "visa-free"), None)
+    policy = c.rules.first_policy("visa-free")
     if policy is None:
         return None
     from babel import Locale
