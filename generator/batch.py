@@ -8,9 +8,10 @@ the heavy libraries with its first pack and renders many.
 Statuses (spec/cli.md): ``ready`` (no placeholder, the route built is not ineligible), ``draft`` (letters
 built with placeholders for missing fields), ``route ineligible`` (a route asked for by name and built),
 ``no route`` (nothing recommended: no pack), ``sheet error`` (the row could not be read). A pack is kept
-across runs and days while its placement, options and versions are unchanged: the reference date is not
-part of the keep key, so letters keep their date; statuses, deadlines and the overview are refreshed on
-every run. ``strict`` gives the behaviour of build: a row with missing fields or no route is refused."""
+across runs and days while its placement, the files it names (logo, letterhead, letter templates: by their
+sha256), options and versions are unchanged: the reference date is not part of the keep key, so letters
+keep their date; statuses, deadlines and the overview are refreshed on every run. ``strict`` gives the
+behaviour of build: a row with missing fields or no route is refused."""
 
 from __future__ import annotations
 
@@ -137,6 +138,7 @@ def _keep_key(inputs: dict[str, Any]) -> dict[str, Any]:
     key = {k: inputs.get(k) for k in ("tool_version", "rules_version")}
     key["options"] = {k: v for k, v in (inputs.get("options") or {}).items() if k != "allow_blanks"}
     key["placement"] = (inputs.get("placement") or {}).get("sha256")
+    key["inputs"] = inputs.get("inputs") or []  # the logo, letterhead, letter templates... by content
     return key
 
 
@@ -419,6 +421,10 @@ def run_batch(
     # the workers are forked first, from a process that holds neither the cohort nor its results
     pool = _fork_workers(jobs) if jobs > 1 and not summary_only else None
     try:
+        if opts.templates:  # --templates: linted once, before any pack (exit 2, nothing written)
+            from generator.templatelint import checked_letters
+
+            checked_letters(Path(opts.templates), opts.templates)
         sheet = read_cohort_sheet(cohort, dates)
         rows = plan(sheet.sources, sheet.unreadable, opts, day, sheet=sheet, strict=strict)
         os.close(outdir.open_out(out)[0])  # one rule for an OUT that cannot be created or written: exit 2
@@ -429,7 +435,10 @@ def run_batch(
                 continue
             assert row.result is not None and row.folder is not None and row.source is not None
             row_opts = _row_options(opts, row.result)
-            report = _kept_pack(out / row.folder, manifest_inputs(row.result, row_opts, row.routes))
+            base = Path(row.source.name)  # a sheet's rows: their files are beside the sheet
+            placement_dir = (base if base.is_dir() else base.parent).resolve()
+            expected = manifest_inputs(row.result, row_opts, row.routes, placement_dir)
+            report = _kept_pack(out / row.folder, expected)
             if report is not None and not force:
                 row.status = "kept"
                 row.blanks = _blank_fields(report)
@@ -444,7 +453,6 @@ def run_batch(
             if summary_only:
                 row.status = "outdated"  # no pack, or one made from other inputs: left as it is
                 continue
-            base = Path(row.source.name)
             tasks.append(
                 Task(
                     row.index,
@@ -453,7 +461,7 @@ def run_batch(
                     row.folder,
                     replace(row_opts, force=True),
                     out,
-                    (base if base.is_dir() else base.parent).resolve(),
+                    placement_dir,
                     letters,
                 )
             )

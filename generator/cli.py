@@ -157,6 +157,15 @@ def _parse_lang(value: str | None) -> tuple[str, ...] | None:
     return langs
 
 
+def _templates_option(f: Any) -> Any:
+    return click.option(
+        "--templates",
+        "templates_dir",
+        type=click.Path(path_type=Path),
+        help="Folder of letter templates (internpack templates export) used in place of the built-in ones.",
+    )(f)
+
+
 def build_options(f: Any) -> Any:
     """The options `build` and `batch` share."""
     for opt in reversed(
@@ -191,12 +200,7 @@ def build_options(f: Any) -> Any:
 )
 @build_options
 @click.option("--zip", "zip_", is_flag=True, help="Also write OUT/<slug>.zip.")
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(path_type=Path),
-    help="Folder of letter templates (internpack templates export) used in place of the built-in ones.",
-)
+@_templates_option
 @_today_option
 def build(
     placement: Path,
@@ -275,6 +279,7 @@ def build(
     show_default=True,
     help="How the sheet writes dates as text: YYYY-MM-DD, or day/month/year (01/03/2027, 1.3.2027).",
 )
+@_templates_option
 @_today_option
 def batch(
     cohort: Path,
@@ -290,6 +295,7 @@ def batch(
     summary_only: bool,
     prune: bool,
     dates: str,
+    templates_dir: Path | None,
     today: str | None,
 ) -> None:
     """Build one pack per placement of a cohort: a folder of placement files, or a CSV/XLSX sheet.
@@ -304,6 +310,7 @@ def batch(
       internpack batch cohort.xlsx -o out --jobs 2
       internpack batch placements/ -o out --route x1 --today 2026-12-01
       internpack batch export.csv -o out --dates dmy --summary-only
+      internpack batch cohort.xlsx -o out --templates my-letters
     """
     from generator.batch import run_batch
     from generator.pack import BuildOptions
@@ -314,6 +321,7 @@ def batch(
         formats=_parse_formats(formats),
         allow_blanks=allow_blanks,
         zip=zip_,
+        templates=str(templates_dir) if templates_dir else None,
     )
     outcome = run_batch(
         cohort,

@@ -171,7 +171,7 @@ def _pdf_files(
     return files
 
 
-def manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+def manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str], placement_dir: Path) -> dict[str, Any]:
     """Everything a pack is made from: the same inputs give the same files (batch keeps such a pack)."""
     return {
         "tool_version": __version__,
@@ -179,12 +179,75 @@ def manifest_inputs(result: CheckResult, opts: BuildOptions, routes: list[str]) 
         "reference_date": result.assessment.reference_date.isoformat(),
         "placement": {"file": result.source.name, "sha256": result.source.sha256},
         "options": opts.manifest_options(routes),
+        "inputs": input_files(result, opts, placement_dir),
     }
 
 
-def manifest(files: dict[str, bytes], result: CheckResult, opts: BuildOptions, routes: list[str]) -> dict[str, Any]:
+HOST_FILES = ("logo", "letterhead", "stationery")  # host fields naming a file beside the placement
+_MAX_HASHED = 256 * 1024 * 1024  # far above what a build accepts (a logo 5 MiB, a letterhead 10 MiB)
+
+
+def input_files(result: CheckResult, opts: BuildOptions, placement_dir: Path) -> list[dict[str, Any]]:
+    """The files beside the placement a build reads, resolved as the build resolves them, with their sha256:
+    the host's logo, Word letterhead and stationery, and the letter templates of the templates folder
+    (--templates, else the placement's `templates:`) that replace built-in ones. Never raises: a file that
+    is missing, outside the placement's folder or not a regular file gets sha256 null (the build itself
+    refuses it, naming the field)."""
+    entries: list[dict[str, Any]] = []
+    for name in HOST_FILES:
+        value = getattr(result.placement.host, name, None)  # host.stationery: a field not every model has
+        if value:
+            path = _beside(str(value), placement_dir)
+            entries.append({"field": f"host.{name}", "file": str(value), "sha256": _sha256(path)})
+    if opts.templates:
+        folder: Path | None = Path(opts.templates)
+        shown = opts.templates
+    elif result.placement.templates:
+        folder, shown = _beside(result.placement.templates, placement_dir), result.placement.templates
+    else:
+        return entries
+    from generator.templatelint import builtin_letters
+
+    builtin = builtin_letters()
+    try:
+        letters = [p for p in sorted(folder.iterdir()) if p.name in builtin] if folder else None
+    except OSError:
+        letters = None
+    if letters is None:
+        entries.append({"field": "templates", "file": shown, "sha256": None})
+    else:
+        entries += [{"field": "templates", "file": p.name, "sha256": _sha256(p)} for p in letters]
+    return entries
+
+
+def _beside(name: str, placement_dir: Path) -> Path | None:
+    """``name`` relative to the placement's folder, or None outside it (templatelint.beside_placement, quietly)."""
+    try:
+        path = Path(placement_dir / name).resolve(strict=False)
+        return path if path.is_relative_to(placement_dir.resolve()) else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _sha256(path: Path | None) -> str | None:
+    """A regular file's sha256, else None (a letter template that is a symbolic link: the build refuses it)."""
+    if path is None:
+        return None
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_HASHED:
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except (OSError, ValueError):
+        return None
+
+
+def manifest(files: dict[str, bytes], inputs: dict[str, Any]) -> dict[str, Any]:
     return {
-        **manifest_inputs(result, opts, routes),
+        **inputs,
         "files": [
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for path, data in sorted(files.items())
@@ -203,6 +266,8 @@ def build(
     jobs: int = 1,
 ) -> BuildResult:
     routes = routes_to_build(result, opts.route)
+    # hashed before the build reads them: a file changed meanwhile makes the next batch rebuild the pack
+    inputs = manifest_inputs(result, opts, routes, placement_dir)
     if "pdf" in opts.formats:
         from generator import fonts
 
@@ -238,7 +303,7 @@ def build(
         with collected_once():
             files = render_files(comp, result, opts, routes, renderers or default_renderers(), jobs=jobs)
         files["report.json"] = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
-        listed = manifest(files, result, opts, routes)
+        listed = manifest(files, inputs)
         if used:  # which letter templates came from the --templates folder, and their hashes
             listed["templates"] = [{"file": u.name, "sha256": u.sha256} for u in used]
         if letterhead:
