@@ -14,7 +14,9 @@ want_test=0
 pkgs=(fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
 if [ "$want_test" = 1 ]; then
   # chromium: the browser the web app's tests drive through Playwright (its own browser download cannot work here)
-  pkgs+=(poppler-utils qpdf libreoffice-writer-nogui nodejs npm chromium)
+  # fonts-liberation2: Arial's metrics (Liberation Sans) for LibreOffice, so that it lays out the DOCX Latin
+  # text as Word does (without it Arial falls back to the wider DejaVu Sans: a checklist takes 6 pages, not 5)
+  pkgs+=(poppler-utils qpdf libreoffice-writer-nogui nodejs npm chromium fonts-liberation2)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,10 +6,12 @@ import functools
 import io
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.errors import RenderError
+from generator.render.fontsubset import Glyphs, compact_fonts, cut_fonts
 from generator.render.html import BASE_URL, css, logo_url
 from generator.resources import template_path
 
@@ -161,11 +163,23 @@ def _folios(renderer: PdfRenderer, labels: tuple[str, ...]) -> bytes:
     return renderer.write(stamps)
 
 
-def read(pdf: bytes) -> Any:
-    """The written pack opened with pikepdf, for split() to take its pages from (it is parsed once)."""
+@dataclass
+class Reader:
+    """The written pack opened with pikepdf (read())."""
+
+    pdf: Any
+    glyphs: Glyphs | None
+
+
+def read(pdf: bytes) -> Reader:
+    """The written pack opened with pikepdf, its fonts subset to the glyphs it draws (fontsubset.py), for
+    split() to take its pages from and overlay_folios() to finish. Subset first for the whole pack, the
+    fonts hold a few hundred glyphs, not WeasyPrint's ~60 000 glyph slots: cutting each separate PDF's
+    subset from them is then cheap."""
     import pikepdf
 
-    return pikepdf.open(io.BytesIO(pdf))
+    reader = pikepdf.open(io.BytesIO(pdf))
+    return Reader(reader, compact_fonts(reader))
 
 
 def _save(pdf: Any) -> bytes:
@@ -177,11 +191,12 @@ def _save(pdf: Any) -> bytes:
 
 def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
     """The pack with each stamp page drawn over the matching page as a form XObject: the pages' own content
-    is left untouched, the catalog with the PDF/A metadata and outline is kept.
-    ``reader`` is not used: the pack is opened afresh, as split() may still be reading the shared one."""
+    is left untouched, the catalog with the PDF/A metadata and outline is kept. ``reader``: the pack as
+    read() opened it, once split() is done with it (it is changed here); else it is opened afresh."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(pack)) as pdf, pikepdf.open(io.BytesIO(stamps)) as folio:
+    pdf = (reader if reader is not None else read(pack)).pdf
+    with pikepdf.open(io.BytesIO(stamps)) as folio:
         if len(pdf.pages) != len(folio.pages):
             raise RenderError(f"{len(folio.pages)} folios for a pack of {len(pdf.pages)} pages")
         before = pdf.make_stream(b"q\n")
@@ -196,12 +211,14 @@ def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
 
 def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = None) -> list[bytes]:
     """Separate PDF/A files cut from the written pack, one per (first page, page count, metadata, bookmark):
-    every page is painted once, for the pack. Each file gets its own title, XMP metadata, outline entry and
+    every page is painted once, for the pack. Each file carries only the glyphs it draws (fontsubset.py) and
+    gets its own title, XMP metadata, outline entry and
     content-derived identifier, and the pack's output intent and language. ``reader``: the pack already
     opened by read(), if there is one."""
     import pikepdf
 
-    src = reader if reader is not None else read(pack)
+    opened = reader if reader is not None else read(pack)
+    src = opened.pdf
     info = src.docinfo
     out = []
     for first, count, meta, bookmark in parts:
@@ -221,5 +238,7 @@ def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = Non
             pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary({**fields, "/Title": pikepdf.String(meta.title or "")}))
             with pdf.open_outline() as outline:
                 outline.root.append(pikepdf.OutlineItem(bookmark or meta.title or "", 0))
+            if opened.glyphs is not None:
+                cut_fonts(pdf, opened.glyphs, first)
             out.append(_save(pdf))
     return out
