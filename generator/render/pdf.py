@@ -212,8 +212,8 @@ def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
 def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = None) -> list[bytes]:
     """Separate PDF/A files cut from the written pack, one per (first page, page count, metadata, bookmark):
     every page is painted once, for the pack. Each file carries only the glyphs it draws (fontsubset.py) and
-    gets its own title, XMP metadata, outline entry and
-    content-derived identifier, and the pack's output intent and language. ``reader``: the pack already
+    gets its own title, XMP metadata, outline entry and content-derived identifier, and the pack's output
+    intent and language. ``reader``: the pack already
     opened by read(), if there is one."""
     import pikepdf
 
