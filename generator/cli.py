@@ -394,14 +394,16 @@ def serve(port: int, data: Path | None, no_browser: bool, host: str, token: str 
 @cli.command("lint-template")
 @click.argument("target", type=click.Path(path_type=Path))
 def lint_template(target: Path) -> None:
-    """Check a letterhead .docx, a letter template or a folder of them before a build uses it.
+    """Check a letterhead .docx or .pdf, a letter template or a folder of them before a build uses it.
 
     Zip hygiene and no macros, altChunk or external links for a .docx; for every template (each DOCX header,
     footer and body): sandbox, no include/import/extends, every field it names must exist; then one render.
+    A stationery .pdf (host.stationery): one A4 page, fonts embedded, no CMYK, as a build checks it.
 
     \b
     Example:
       internpack lint-template letterhead.docx
+      internpack lint-template letterhead.pdf
       internpack lint-template my-letters/
     """
     from generator.api import lint_template as run

@@ -236,9 +236,7 @@ class _BadCell:
 def _read_csv(path: Path) -> tuple[list[_Raw], list[str]]:
     name = str(path)
     raw = path.read_bytes()
-    text = decode_utf8(
-        raw, name, "save the sheet as 'CSV UTF-8' (Excel) or with the UTF-8 character set (LibreOffice)"
-    )
+    text = decode_utf8(raw, name, "save the sheet as 'CSV UTF-8' (Excel) or with the UTF-8 character set (LibreOffice)")
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -18,6 +18,7 @@ from generator.documents import doc_entry, letters_for, render_content
 from generator.errors import InputError, Problem
 from generator.render.html import logo_url, render_page, timeline
 from generator.result import CheckResult
+from generator.stationery import Stationery
 
 DISCLAIMER = Bi(
     "Drafts prepared with internpack from the placement file. Not legal advice: immigration practice "
@@ -60,6 +61,7 @@ class Composition:
     untranslated: list[dict[str, str]]
     logo: Path | None
     letterhead: bytes | None = None  # the host's Word letterhead (pack.py), the base of its letters' DOCX
+    stationery: Stationery | None = None  # the host's stationery (pack.py), under its letters' first pages
 
 
 def slug_of(result: CheckResult) -> str:

@@ -335,8 +335,7 @@ def build_context(
             "home_address": _or_blank(s.home_address, "student.home_address"),
             # where a letter from the student is sent from once in China: the address in China, or the
             # accommodation of a student already there
-            "address_in_china": s.address_in_china
-            or (st.accommodation_address if st.in_china == "yes" else None),
+            "address_in_china": s.address_in_china or (st.accommodation_address if st.in_china == "yes" else None),
         },
         "home_university": {
             "given": hu is not None,

@@ -344,6 +344,26 @@ Zone = Literal[
 Category = Literal["fortune-global-500-subsidiary", "china-top-500", "beijing-high-tech"]
 
 
+Mm = Annotated[Decimal, Field(ge=0, le=120)]  # millimetres
+
+
+class StationeryMargins(Strict):
+    """The first page's margins on the host's stationery: its text keeps clear of the printed areas."""
+
+    top: Mm = Decimal(40)
+    bottom: Mm = Decimal(25)
+    left: Mm = Decimal(16)
+    right: Mm = Decimal(16)
+
+    @model_validator(mode="after")
+    def _room(self) -> StationeryMargins:
+        if self.top + self.bottom > 200 or self.left + self.right > 120:
+            raise ValueError(
+                "leave room for the letter: top + bottom at most 200 mm, left + right at most 120 mm of the A4 page"
+            )
+        return self
+
+
 class Host(Strict):
     name_en: Line
     name_zh: Line | None = None
@@ -365,6 +385,8 @@ class Host(Strict):
     exit_entry_office: ExitEntryOffice | None = None
     logo: Line | None = None
     letterhead: Line | None = None  # a Word letterhead (.docx) the host's letters' DOCX are built on
+    stationery: Line | None = None  # a one-page A4 PDF laid under the first page of the host's letters' PDFs
+    stationery_margins: StationeryMargins | None = None
 
 
 PayKind = Literal["none", "allowance", "salary"]

@@ -17,6 +17,7 @@ from generator.compose import Composition, compose
 from generator.errors import InputError, InternpackError, Problem
 from generator.process import Renderers, can_fork, collected_once, default_renderers, in_forked_processes, warm_up
 from generator.result import CheckResult
+from generator.stationery import Stationery
 
 FORMATS = ("docx", "pdf")
 
@@ -133,7 +134,7 @@ def _pdf_files(
     painted once into the pack (WeasyPrint, PDF/A, shared fonts); the separate PDFs are cut from it and
     the pack-wide folios drawn over it."""
     from generator.render.html import number_contents
-    from generator.render.pdf import folios, overlay_folios, read, split
+    from generator.render.pdf import Underlay, folios, overlay_folios, read, split, stationery_css
 
     a = result.assessment
     files: dict[str, bytes] = {
@@ -148,26 +149,34 @@ def _pdf_files(
         return files
     pdf = renderers.pdf(comp.logo)
     pages = comp.routes[route]
+    st = comp.stationery
+    on_stationery = stationery_css(st.margins.top, st.margins.right, st.margins.bottom, st.margins.left) if st else None
     order = [pages[0], comp.summary, *pages[1:]]  # cover, summary, checklist, letters
     names = ["", "summary.pdf" if with_summary else "", *(f"{route}/{p.id}.pdf" for p in pages[1:])]
     # the cover (one page) last: its contents give the page each document starts on
-    rest = [pdf.render(page.html, f"{route}/{page.id}") for page in order[1:]]
+    rest = [
+        pdf.render(page.html, f"{route}/{page.id}", extra=on_stationery if page.fields is not None else None)
+        for page in order[1:]
+    ]
     cover_html = number_contents(order[0].html, [len(doc.pages) for doc in rest])
     documents = [pdf.render(cover_html, f"{route}/{order[0].id}"), *rest]
     merged = pdf.merge(documents)
     merged.metadata.title = f"Internship pack {route.upper()} — {result.placement.student.full_name}"
     plain = pdf.write(merged)
-    parts, targets, labels, first = [], [], [], 0
+    parts, targets, labels, first, under = [], [], [], 0, []
     for page, doc, name in zip(order, documents, names, strict=True):
+        if st and page.fields is not None:  # a host letter: its first page on the host's stationery
+            under.append(first)
         if name:
             marks = [label for page in doc.pages for _level, label, _target, _state in page.bookmarks]
             parts.append((first, len(doc.pages), doc.metadata, marks[0] if marks else ""))
             targets.append(name)
         labels += [page.title.split(" — ")[0]] * len(doc.pages)
         first += len(doc.pages)
-    reader = read(plain)
+    reader = read(plain, Underlay(st.data, frozenset(under)) if st else None)
     files.update(zip(targets, split(plain, parts, reader), strict=True))
-    files[f"{route}/pack.pdf"] = overlay_folios(plain, folios(pdf, labels), reader)
+    raised = {n: float(st.margins.bottom) for n in under} if st else None
+    files[f"{route}/pack.pdf"] = overlay_folios(plain, folios(pdf, labels, raised), reader)
     return files
 
 
@@ -195,7 +204,7 @@ def input_files(result: CheckResult, opts: BuildOptions, placement_dir: Path) ->
     refuses it, naming the field)."""
     entries: list[dict[str, Any]] = []
     for name in HOST_FILES:
-        value = getattr(result.placement.host, name, None)  # host.stationery: a field not every model has
+        value = getattr(result.placement.host, name)
         if value:
             path = _beside(str(value), placement_dir)
             entries.append({"field": f"host.{name}", "file": str(value), "sha256": _sha256(path)})
@@ -279,6 +288,7 @@ def build(
             )
     letters, used = _letter_templates(result, opts, placement_dir)  # linted first: exit 2, nothing written
     letterhead = _letterhead(result, placement_dir) if "docx" in opts.formats else None
+    stationery = _stationery(result, placement_dir) if "pdf" in opts.formats else None
     comp = compose(
         result,
         routes=routes,
@@ -289,6 +299,7 @@ def build(
     )
     if letterhead:
         comp.letterhead = letterhead[1]
+    comp.stationery = stationery
     name = folder_name or comp.slug
     folder = out / name
     zip_path = out / f"{name}.zip" if opts.zip else None
@@ -360,6 +371,20 @@ def _letterhead(result: CheckResult, placement_dir: Path) -> tuple[str, bytes, b
         raise InputError(problems)
     raw = path.read_bytes()
     return name, prepare(raw), raw
+
+
+def _stationery(result: CheckResult, placement_dir: Path) -> Stationery | None:
+    """The host's stationery (`host.stationery`, a one-page A4 PDF), checked (generator/stationery.py)."""
+    from generator import loader
+    from generator.model import StationeryMargins
+    from generator.stationery import Margins, prepare_stationery
+
+    host = result.placement.host
+    if not host.stationery:
+        return None
+    m = host.stationery_margins or StationeryMargins()
+    where = loader.where(result.source, ("host", "stationery"), "host.stationery")
+    return prepare_stationery(host.stationery, Margins(m.top, m.bottom, m.left, m.right), placement_dir, where)
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

@@ -598,6 +598,8 @@ def lint(target: Path, display: str | None = None) -> list[Problem]:
         raise InputError(Problem("no such file or folder", file=shown))
     if target.suffix.lower() in (".docx", ".docm", ".dotx", ".dotm"):
         return lint_docx(target, shown)
+    if target.suffix.lower() == ".pdf":
+        return lint_stationery(target, shown)
     if target.name.endswith(".html.j2"):
         if target.name not in builtin_letters():
             close = difflib.get_close_matches(target.name, list(builtin_letters()), n=1, cutoff=0.6)
@@ -623,14 +625,35 @@ def lint(target: Path, display: str | None = None) -> list[Problem]:
         )
     return [
         Problem(
-            "is neither a Word .docx nor a letter template (.html.j2)",
+            "is neither a Word .docx, a stationery .pdf nor a letter template (.html.j2)",
             file=shown,
-            hint="give a letterhead .docx, a templates/letters/ file or a folder of them",
+            hint="give a letterhead .docx or .pdf, a templates/letters/ file or a folder of them",
         )
     ]
 
 
-__all__ = ["Used", "docx_hygiene", "lint", "lint_docx", "lint_letters", "lint_source", "letters_environment"]
+def lint_stationery(target: Path, shown: str) -> list[Problem]:
+    """A stationery PDF (`host.stationery`) checked as a build checks it (generator/stationery.py)."""
+    from generator.loader import read_bytes
+    from generator.stationery import MAX_BYTES, check
+
+    try:
+        raw = read_bytes(target, shown, limit=MAX_BYTES, what="a stationery PDF")
+    except InputError as exc:
+        return list(exc.problems)
+    return [Problem(message, file=shown, hint=hint) for message, hint in check(raw)[0]]
+
+
+__all__ = [
+    "Used",
+    "docx_hygiene",
+    "lint",
+    "lint_docx",
+    "lint_letters",
+    "lint_source",
+    "lint_stationery",
+    "letters_environment",
+]
 
 
 def export(folder: Path, *, force: bool = False) -> list[Path]:

@@ -1804,8 +1804,14 @@ def test_rules_stale_when_a_dated_policy_has_passed() -> None:
 
 def test_new_findings_are_bilingual_with_hints_and_sources() -> None:
     new = [
-        "X1_STAY_TOO_SHORT", "X1_START_TOO_SOON", "X1_WORK_STUDY_ANNOTATION", "VISA_FREE_POLICY_ENDS",
-        "VISA_FREE_NOT_COVERED", "VISA_FREE_STAY_EXCEEDED", "K_VISA_NO_INTERNSHIP", "S2_STAY_BEYOND_INTERNSHIP",
+        "X1_STAY_TOO_SHORT",
+        "X1_START_TOO_SOON",
+        "X1_WORK_STUDY_ANNOTATION",
+        "VISA_FREE_POLICY_ENDS",
+        "VISA_FREE_NOT_COVERED",
+        "VISA_FREE_STAY_EXCEEDED",
+        "K_VISA_NO_INTERNSHIP",
+        "S2_STAY_BEYOND_INTERNSHIP",
     ]
     for code in new:
         rule = RULES.findings[code]

@@ -78,14 +78,23 @@ class PdfRenderer:
         self.font_config = FontConfiguration()
         self.stylesheet = CSS(string=css(), font_config=self.font_config)
         self.fetcher = _fetcher({logo_url(p): p for p in allowed})
+        self._extra: dict[str, Any] = {}
 
-    def render(self, html: str, name: str, *, plain: bool = False) -> Any:
+    def render(self, html: str, name: str, *, plain: bool = False, extra: str | None = None) -> Any:
+        """The laid-out document; ``extra``: CSS after the stylesheet (the first page on stationery)."""
+        from weasyprint import CSS
+
+        sheets = [] if plain else [self.stylesheet]
+        if extra:
+            if extra not in self._extra:
+                self._extra[extra] = CSS(string=extra, font_config=self.font_config)
+            sheets.append(self._extra[extra])
         handler = _Collect()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
             document = _html_class()(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
-                stylesheets=[] if plain else [self.stylesheet], font_config=self.font_config
+                stylesheets=sheets, font_config=self.font_config
             )
         finally:
             logger.removeHandler(handler)
@@ -138,23 +147,32 @@ def _stamp_css() -> str:
     )
 
 
-def folios(renderer: PdfRenderer, labels: list[str]) -> bytes:
+def folios(renderer: PdfRenderer, labels: list[str], raised: dict[int, float] | None = None) -> bytes:
     """A PDF with one page per pack page holding only its pack-wide folio ("Pack 7 / 20 · Checklist").
+    ``raised``: pages (by index) whose bottom margin is this many millimetres (a first page on the host's
+    stationery): their folio sits at the top of that margin, on the page number's line, above the
+    stationery's printed footer.
 
     Latin text only (the labels are the titles' English part): the stamps then embed a small subset of the
     Latin font and not a second subset of the CJK one (-30 ms and -60 KB per pack)."""
-    return _folios(renderer, tuple(labels))
+    return _folios(renderer, tuple(labels), tuple(sorted((raised or {}).items())))
 
 
 @functools.lru_cache(maxsize=16)
-def _folios(renderer: PdfRenderer, labels: tuple[str, ...]) -> bytes:
+def _folios(renderer: PdfRenderer, labels: tuple[str, ...], raised: tuple[tuple[int, float], ...] = ()) -> bytes:
     """The folios depend only on the page labels, which repeat from pack to pack: the packs of one route in
     a cohort mostly have the same documents with the same page counts (the 100 packs of bench_batch.py
     have two such structures), so a batch worker lays them out once per structure, not once per pack."""
     from markupsafe import escape
 
     total = len(labels)
-    body = "".join(f"<p>Pack {n} / {total} · {escape(label)}</p>" for n, label in enumerate(labels, 1))
+    high = dict(raised)
+
+    def stamp(n: int, label: str) -> str:
+        style = f' style="padding-top: {297 - float(high[n - 1]) + 1.8:.2f}mm"' if n - 1 in high else ""
+        return f"<p{style}>Pack {n} / {total} · {escape(label)}</p>"
+
+    body = "".join(stamp(n, label) for n, label in enumerate(labels, 1))
     stamps = renderer.render(
         f"<html><head><style>{_stamp_css()}</style></head><body>{body}</body></html>", "pack numbers", plain=True
     )
@@ -163,23 +181,74 @@ def _folios(renderer: PdfRenderer, labels: tuple[str, ...]) -> bytes:
     return renderer.write(stamps)
 
 
+def stationery_css(top: Any, right: Any, bottom: Any, left: Any) -> str:
+    """The first page of a host letter on the host's stationery (a PDF laid under it, Reader.lay_under()):
+    its margins keep the text clear of the stationery's printed areas, the built-in letterhead is left out,
+    and the reference and page number sit at the top of the bottom margin, above a printed footer."""
+    top_aligned = "vertical-align: top; padding-top: 1.5mm;"
+    return (
+        f"@page :first {{ margin: {top}mm {right}mm {bottom}mm {left}mm;"
+        f" @bottom-left {{ {top_aligned} }} @bottom-center {{ {top_aligned} }} }}"
+        ".letterhead { display: none; }"
+    )
+
+
+@dataclass(frozen=True)
+class Underlay:
+    """A one-page PDF (the host's stationery, checked by generator/stationery.py) and the pack's pages it is
+    laid under (the first page of each host letter)."""
+
+    pdf: bytes
+    pages: frozenset[int]
+
+
 @dataclass
 class Reader:
     """The written pack opened with pikepdf (read())."""
 
     pdf: Any
     glyphs: Glyphs | None
+    underlay: Underlay | None = None
+    _source: Any = None  # the underlay's PDF, opened once
+
+    def lay_under(self, pdf: Any, pages: Iterable[tuple[int, int]]) -> None:
+        """Draw the underlay's page beneath the content of ``pdf``'s pages given as (page of ``pdf``, page of
+        the pack), where the pack's page is one the underlay goes under. A form XObject with a fixed name,
+        drawn first: the page's own content and fonts are untouched (and fontsubset.py never reads it)."""
+        import pikepdf
+
+        if self.underlay is None:
+            return
+        wanted = [index for index, in_pack in pages if in_pack in self.underlay.pages]
+        if not wanted:
+            return
+        if self._source is None:
+            source = pikepdf.open(io.BytesIO(self.underlay.pdf))
+            page = source.pages[0]
+            x0, y0 = (float(v) for v in page.mediabox[:2])
+            self._source = (source, source.make_indirect(page.as_form_xobject()), x0, y0)
+        source, form, x0, y0 = self._source
+        copied = pdf.copy_foreign(form)
+        shift = b"" if (x0, y0) == (0, 0) else b"1 0 0 1 %s %s cm " % (_num(-x0), _num(-y0))
+        for index in wanted:
+            page = pdf.pages[index]
+            name = page.add_resource(copied, pikepdf.Name.XObject, pikepdf.Name("/IPStationery"))
+            page.contents_add(pdf.make_stream(b"q " + shift + bytes(name) + b" Do Q\n"), prepend=True)
 
 
-def read(pdf: bytes) -> Reader:
+def _num(value: float) -> bytes:
+    return (b"%.4f" % value).rstrip(b"0").rstrip(b".")
+
+
+def read(pdf: bytes, underlay: Underlay | None = None) -> Reader:
     """The written pack opened with pikepdf, its fonts subset to the glyphs it draws (fontsubset.py), for
-    split() to take its pages from and overlay_folios() to finish. Subset first for the whole pack, the
-    fonts hold a few hundred glyphs, not WeasyPrint's ~60 000 glyph slots: cutting each separate PDF's
-    subset from them is then cheap."""
+    split() to take its pages from and overlay_folios() to finish (both lay ``underlay`` under its pages).
+    Subset first for the whole pack, the fonts hold a few hundred glyphs, not WeasyPrint's ~60 000 glyph
+    slots: cutting each separate PDF's subset from them is then cheap."""
     import pikepdf
 
     reader = pikepdf.open(io.BytesIO(pdf))
-    return Reader(reader, compact_fonts(reader))
+    return Reader(reader, compact_fonts(reader), underlay)
 
 
 def _save(pdf: Any) -> bytes:
@@ -195,7 +264,9 @@ def overlay_folios(pack: bytes, stamps: bytes, reader: Any = None) -> bytes:
     read() opened it, once split() is done with it (it is changed here); else it is opened afresh."""
     import pikepdf
 
-    pdf = (reader if reader is not None else read(pack)).pdf
+    opened = reader if reader is not None else read(pack)
+    pdf = opened.pdf
+    opened.lay_under(pdf, ((n, n) for n in range(len(pdf.pages))))
     with pikepdf.open(io.BytesIO(stamps)) as folio:
         if len(pdf.pages) != len(folio.pages):
             raise RenderError(f"{len(folio.pages)} folios for a pack of {len(pdf.pages)} pages")
@@ -240,5 +311,6 @@ def split(pack: bytes, parts: list[tuple[int, int, Any, str]], reader: Any = Non
                 outline.root.append(pikepdf.OutlineItem(bookmark or meta.title or "", 0))
             if opened.glyphs is not None:
                 cut_fonts(pdf, opened.glyphs, first)
+            opened.lay_under(pdf, ((n, first + n) for n in range(count)))  # after cut_fonts: its fonts are its own
             out.append(_save(pdf))
     return out
