@@ -27,11 +27,44 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@functools.cache
+def _weasyprint() -> Any:
+    """WeasyPrint, imported without the ~0.35 s its libraries' lookup costs on Linux: WeasyPrint tries names
+    such as 'libgobject-2.0-0' before 'libgobject-2.0.so.0', and cffi asks ctypes.util.find_library for
+    each name that fails to load, which runs ldconfig, gcc and ld in subprocesses (Kozea/WeasyPrint#1125).
+    With find_library answering nothing during the import, the sonames WeasyPrint also lists load directly
+    from the dynamic loader's search path, the same libraries. Should one not be found that way (a library
+    only find_library can locate), the import is done again as WeasyPrint itself does it."""
+    import sys
+
+    if sys.platform != "linux" or "weasyprint" in sys.modules:
+        import weasyprint
+
+        return weasyprint
+    import contextlib
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a banner before it gives up
+            import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = real
+        import weasyprint
+    finally:
+        ctypes.util.find_library = real
+    return weasyprint
+
+
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 def _fetcher(allowed: dict[str, Path]) -> Any:
     """A URL fetcher that serves the allowed files and refuses everything else (no network, no other file)."""
+    _weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OnlyAllowed(URLFetcher):  # type: ignore[misc]
@@ -53,6 +86,7 @@ def _html_class() -> Any:
     """WeasyPrint's HTML with the user-agent stylesheet of templates/layout/ua.css: the rules of WeasyPrint's
     own for the markup our templates produce, without those for forms, frames and attributes they never use
     (the layout of a pack 0.71 -> 0.55 s). Overriding _ua_stylesheets is how WeasyPrint's own tests swap it."""
+    _weasyprint()
     from weasyprint import CSS, HTML
 
     ua = CSS(string=template_path("layout", "ua.css").read_text(encoding="utf-8"))
@@ -72,6 +106,7 @@ class PdfRenderer:
     """
 
     def __init__(self, allowed: Iterable[Path] = ()) -> None:
+        _weasyprint()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
