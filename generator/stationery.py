@@ -85,6 +85,8 @@ def check(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
     itself, or a copy of it reduced to its one page with /Interpolate removed from its images."""
     import pikepdf
 
+    if b"%PDF-" not in raw[:1024]:
+        return [("is not a PDF (its content is another kind of file)", "export the letterhead as PDF")], b""
     try:
         pdf = pikepdf.open(io.BytesIO(raw))
     except pikepdf.PasswordError:
@@ -120,8 +122,12 @@ def check(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
 
 
 def _short(exc: Exception) -> str:
+    """qpdf's message without the name of the in-memory stream it read (an address that changes each run)."""
+    import re
+
     text = str(exc).strip().splitlines()
-    return text[-1][:160] if text else type(exc).__name__
+    last = re.sub(r"^.*?<_io\.BytesIO object at 0x[0-9a-fA-F]+>:?\s*", "", text[-1]) if text else ""
+    return last[:160] or type(exc).__name__
 
 
 def _page_problems(page: Any) -> list[tuple[str, str]]:
