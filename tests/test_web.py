@@ -1,5 +1,6 @@
 """`internpack serve` through Starlette's TestClient: pages, the live check, save/open, build and download, the
---data folder, logos, cohorts, and the safety rules (host, token, CSRF, upload limits, where files are written)."""
+--data folder, logos, letterheads and stationery, cohorts, and the safety rules (host, token, CSRF, upload limits,
+where files are written)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -24,6 +26,7 @@ from generator.web.app import Config, create_app
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
+FIXTURES = REPO / "tests" / "fixtures"
 HOSTILE = REPO / "tests" / "hostile"
 TODAY = "2026-12-01"
 CHECKBOXES = {f.path for f in form.fields() if f.kind == "checkboxes"}
@@ -378,6 +381,148 @@ def test_logo_must_be_an_image(web: App) -> None:
     assert web.client.get("/logo/..%2F..%2Fetc%2Fpasswd").status_code == 404
 
 
+def _upload(web: App, kind: str, name: str, raw: bytes, **form_values: str) -> str:
+    """POST /upload/KIND as the file input does; the field's box (its name, the hidden stored name, any error)."""
+    files = {f"{kind}_file": (name, raw, "application/octet-stream")}
+    response = web.client.post(f"/upload/{kind}", data={"csrf": web.csrf, **form_values}, files=files)
+    assert response.status_code == 200 and "Traceback" not in response.text
+    return html.unescape(response.text)
+
+
+def _stored(box: str, kind: str) -> str:
+    found = re.search(rf'name="_{kind}" value="([^"]*)"', box)
+    assert found, box
+    return found.group(1)
+
+
+def test_build_with_an_uploaded_letterhead_and_stationery(web: App) -> None:
+    """The two files a host may give beside the placement, uploaded, kept in --data, built with: the letters' Word
+    files on the letterhead, the first page of their PDFs on the stationery."""
+    letterhead = _upload(
+        web, "letterhead", "letterhead-libreoffice.docx", (FIXTURES / "letterhead-libreoffice.docx").read_bytes()
+    )
+    stationery = _upload(
+        web, "stationery", "stationery-libreoffice.pdf", (FIXTURES / "stationery-libreoffice.pdf").read_bytes()
+    )
+    assert 'role="alert"' not in letterhead + stationery
+    assert _stored(letterhead, "letterhead") == "letterhead-libreoffice.docx"
+    assert _stored(stationery, "stationery") == "stationery-libreoffice.pdf"
+    assert 'name="host.stationery" type="text" value="stationery-libreoffice.pdf"' in stationery
+    assert "stationery-libreoffice.pdf" in stationery.split('class="uploaded')[1]  # shown as uploaded
+    data = web.state.config.data
+    assert (data / "stationery-libreoffice.pdf").read_bytes() == (FIXTURES / "stationery-libreoffice.pdf").read_bytes()
+    # the same name again with other bytes: both kept, the new one named with its hash (as logos are)
+    with pikepdf.open(FIXTURES / "stationery-libreoffice.pdf") as pdf:
+        resaved = io.BytesIO()
+        pdf.save(resaved)
+    other = _upload(web, "stationery", "stationery-libreoffice.pdf", resaved.getvalue())
+    assert re.fullmatch(r"stationery-libreoffice-[0-9a-f]{8}\.pdf", _stored(other, "stationery")), other
+    assert (data / "stationery-libreoffice.pdf").read_bytes() == (FIXTURES / "stationery-libreoffice.pdf").read_bytes()
+    values = {
+        **{k: v for k, v in sample_values("s2-shanghai.yaml").items() if k != "host.logo"},
+        "host.letterhead": "letterhead-libreoffice.docx",
+        "host.stationery": "stationery-libreoffice.pdf",
+    }
+    page = web.post(
+        "/build",
+        values,
+        _route="s2",
+        _letterhead="letterhead-libreoffice.docx",
+        _stationery="stationery-libreoffice.pdf",
+    ).text
+    build_id = re.search(r'data-build="(\w+)"', page)
+    assert build_id, html.unescape(page)[:3000]
+    pdf_bytes = web.client.get(f"/pack/{build_id.group(1)}/file/s2/invitation_letter.pdf").content
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        assert "/IPStationery" in pdf.pages[0].obj.Resources.XObject
+        assert all("/IPStationery" not in p.obj.Resources.get("/XObject", {}) for p in pdf.pages[1:])
+    docx = web.client.get(f"/pack/{build_id.group(1)}/file/s2/invitation_letter.docx").content
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        header = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("word/header"))
+    assert "低地贸易（上海）有限公司" in header and "Lowlands Trading (Shanghai) Co., Ltd." in header
+
+
+def _two_pages() -> bytes:
+    with pikepdf.open(FIXTURES / "stationery-libreoffice.pdf") as pdf:
+        pdf.pages.append(pdf.pages[0])
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "raw", "message"),
+    [
+        ("stationery", "logo.png", (SAMPLES / "lowlands-logo.png").read_bytes(), "logo.png: must be a PDF file"),
+        ("stationery", "two.pdf", _two_pages(), "two.pdf: has 2 pages; the stationery is one page"),
+        ("letterhead", "notes.txt", b"Dear Sir,\n", "notes.txt: must be a Word .docx file"),
+        ("letterhead", "fake.docx", b"PK\x03\x04 not a zip", "fake.docx: is not a Word .docx file"),
+    ],
+    ids=["png-as-stationery", "two-page-stationery", "text-as-letterhead", "broken-docx"],
+)
+def test_a_bad_upload_shows_its_problem_and_keeps_nothing(
+    web: App, kind: str, name: str, raw: bytes, message: str
+) -> None:
+    box = _upload(web, kind, name, raw)
+    error = re.search(r'<p class="field-error" role="alert">([^<]*)</p>', box)
+    assert error and error.group(1).startswith(message), box
+    assert _stored(box, kind) == ""
+    data = web.state.config.data
+    assert not (data.exists() and list(data.iterdir()))
+    assert not [p for p in (web.state.work).rglob("*") if p.is_file()]  # the file checked is gone too
+    # an earlier upload stays the field's file
+    again = _upload(web, kind, name, raw, **{f"host.{kind}": f"kept.{kind}", f"_{kind}": f"kept.{kind}"})
+    assert _stored(again, kind) == f"kept.{kind}" and message in again
+
+
+def test_an_upload_too_large_is_refused_in_its_box(web: App) -> None:
+    just_over = _upload(web, "stationery", "big.pdf", b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024))
+    assert '<p class="field-error" role="alert">the stationery PDF is larger than 10 MiB' in just_over
+    far_over = _upload(web, "letterhead", "big.docx", b"PK\x03\x04" + b"0" * (11 * 1024 * 1024))
+    assert re.search(r'<p class="field-error" role="alert">[^<]*at most 10,485,760 are accepted here', far_over)
+    assert not (web.state.config.data.exists() and list(web.state.config.data.iterdir()))
+    assert web.client.post("/upload/placement", data={"csrf": web.csrf}).status_code == 404
+
+
+def test_uploaded_files_stay_out_of_the_saved_placement_and_come_back_when_opened(web: App) -> None:
+    _upload(web, "stationery", "stationery-libreoffice.pdf", (FIXTURES / "stationery-libreoffice.pdf").read_bytes())
+    values = {
+        **sample_values("s2-shanghai.yaml"),
+        "host.letterhead": "letterhead.docx",
+        "host.stationery": "stationery-libreoffice.pdf",
+    }
+    hidden = {
+        "_logo": "lowlands-logo.png",
+        "_letterhead": "letterhead.docx",
+        "_stationery": "stationery-libreoffice.pdf",
+    }
+    saved = web.post("/save", values, **hidden).text
+    stored = web.post("/store", values, _name="lotte", **hidden)
+    assert stored.status_code == 200
+    kept = (web.state.config.data / "lotte.yaml").read_text(encoding="utf-8")
+    assert kept == saved
+    host = parse_text(saved, "saved")[0]["host"]
+    assert host["letterhead"] == "letterhead.docx" and host["stationery"] == "stationery-libreoffice.pdf"
+    for name in hidden:
+        assert name not in saved
+    assert web.post("/check", values, **hidden).status_code == 200
+    # opened again: the stationery kept in --data is the field's upload again; the letterhead, never uploaded, is not
+    page = web.client.get("/interview?file=lotte.yaml").text
+    assert 'name="_stationery" value="stationery-libreoffice.pdf"' in page
+    assert 'name="_letterhead" value=""' in page
+    assert re.search(r'id="g-host.stationery_margins" data-when-field="host.stationery" data-when-given>', page)
+
+
+def test_stationery_margins_apply_only_with_a_stationery(web: App) -> None:
+    empty = web.client.get("/interview").text
+    assert re.search(r'id="g-host.stationery_margins" data-when-field="host.stationery" data-when-given hidden>', empty)
+    values = sample_values("s2-shanghai.yaml")
+    assert "stationery_margins" not in form.placement_data({**form.defaults(), **values})["host"]
+    with_it = form.placement_data({**form.defaults(), **values, "host.stationery": "s.pdf"})["host"]
+    assert with_it["stationery_margins"] == {"top": "40", "bottom": "25", "left": "16", "right": "16"}
+    assert "stationery_margins" not in parse_text(web.post("/save", form.defaults()).text, "saved")[0].get("host", {})
+
+
 def test_cohort_rows_and_problems(web: App, tmp_path: Path) -> None:
     sheet = tmp_path / "cohort.csv"
     runner = CliRunner()
@@ -411,7 +556,7 @@ def test_pages_load_only_from_this_server_and_cannot_be_framed(web: App) -> None
 
 def test_every_post_needs_the_csrf_token(web: App) -> None:
     values = sample_values("s2-shanghai.yaml")
-    for url in ("/check", "/save", "/store", "/build", "/open", "/logo", "/cohort"):
+    for url in ("/check", "/save", "/store", "/build", "/open", "/logo", "/upload/stationery", "/cohort"):
         response = web.client.post(url, data={k: v for k, v in form_post(values, "forged").items()})
         assert response.status_code == 403, url
     assert web.client.post("/check", data=form_post(values, ""), headers={"x-csrf-token": web.csrf}).status_code == 200

@@ -27,6 +27,7 @@ from generator.web.serve import bind
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
+FIXTURES = REPO / "tests" / "fixtures"
 TODAY = "2026-12-01"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -152,6 +153,24 @@ def test_live_verdicts_and_field_errors(server: str, page: Page) -> None:
     no_violations(page)
     summary.get_by_role("link").first.click()
     expect(page.locator('[name="student.family_name"]')).to_be_focused()
+
+
+def test_upload_the_stationery(server: str, page: Page) -> None:
+    """The stationery through the real file input: its name shown in the field and as uploaded, its margins shown;
+    a wrong file refused in the box, the uploaded one kept."""
+    page.goto(f"{server}/interview?ui=en")
+    margins = page.locator("#g-host\\.stationery_margins")
+    expect(margins).to_be_hidden()
+    page.set_input_files("#stationery-file", str(FIXTURES / "stationery-libreoffice.pdf"))
+    expect(page.locator("#stationery-uploaded")).to_contain_text("stationery-libreoffice.pdf")
+    expect(page.locator('[name="host.stationery"]')).to_have_value("stationery-libreoffice.pdf")
+    expect(page.locator('[name="_stationery"]')).to_have_value("stationery-libreoffice.pdf")
+    expect(margins).to_be_visible()
+    no_violations(page)
+    page.set_input_files("#stationery-file", str(SAMPLES / "lowlands-logo.png"))
+    expect(page.locator("#stationery-box [role=alert]")).to_contain_text("lowlands-logo.png: must be a PDF file")
+    expect(page.locator('[name="_stationery"]')).to_have_value("stationery-libreoffice.pdf")
+    no_violations(page)
 
 
 def test_build_download_and_compare_with_the_cli(

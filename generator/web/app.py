@@ -42,7 +42,7 @@ from generator.api import InputError, InternpackError, Problem
 from generator.web import form as forms
 
 MiB = 1024 * 1024
-LIMITS = {"placement": 2 * MiB, "logo": 2 * MiB, "sheet": 10 * MiB}
+LIMITS = {"placement": 2 * MiB, "logo": 2 * MiB, "letterhead": 10 * MiB, "stationery": 10 * MiB, "sheet": 10 * MiB}
 BODY_LIMIT = 12 * MiB  # the largest upload plus the rest of its form
 STATIC = Path(__file__).parent / "static"
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -103,6 +103,7 @@ def page(state: State, request: Request, template: str, status: int = 200, **con
         "data_dir": str(state.config.data) if state.config.data else None,
         "path": request.url.path,
         "field_of": forms.field_of_problem,  # the form field a problem's path points at, for links
+        "applies": forms.applies,  # whether a part of the form applies (else it is shown hidden)
         **context,
     }
     response = HTMLResponse(api.render_template(f"web/{template}", ctx), status_code=status)
@@ -174,9 +175,10 @@ def open_file(state: State, request: Request, path: Path, display: str) -> Respo
     except InputError as exc:
         return page(state, request, "start.html.j2", 400, placements=stored_placements(state), errors=exc.lines())
     values = forms.values_of_data(source.data)
-    logo = values.get("host.logo")
-    if logo and state.config.data is not None and (state.logos / safe_name(logo, "")).is_file():
-        values["_logo"] = safe_name(logo, "")
+    for f in forms.uploads():  # a logo, letterhead or stationery kept in --data beside the placement
+        name = values.get(f.path)
+        if name and state.config.data is not None and (state.logos / safe_name(name, "")).is_file():
+            values["_" + f.key] = safe_name(name, "")
     try:
         api.check_source(source, state.config.today)
         problems: list[Problem] = []
@@ -261,7 +263,7 @@ async def check(request: Request) -> Response:
     )
 
 
-# -- save, store, logo ------------------------------------------------------------------------
+# -- save, store, logo, letterhead, stationery -------------------------------------------------
 
 
 async def save(request: Request) -> Response:
@@ -313,13 +315,68 @@ async def logo(request: Request) -> Response:
             name = safe_name(upload.filename, "")
             if not name.lower().endswith((".png", ".jpg", ".jpeg")):
                 name += kind
-            state.logos.mkdir(parents=True, exist_ok=True)
-            target = state.logos / name
-            if target.exists() and target.read_bytes() != raw:
-                target = state.logos / f"{Path(name).stem}-{hashlib.sha256(raw).hexdigest()[:8]}{Path(name).suffix}"
-            target.write_bytes(raw)
-            key = target.name
+            key = keep(state, name, raw)
     return page(state, request, "_logo.html.j2", logo=key, error=error)
+
+
+def keep(state: State, name: str, raw: bytes) -> str:
+    """An upload written to --data (or the temp folder) as ``name``; another file of that name is kept, this one
+    then named with its hash. Returns the name it is stored as."""
+    state.logos.mkdir(parents=True, exist_ok=True)
+    target = state.logos / name
+    if target.exists() and target.read_bytes() != raw:
+        target = state.logos / f"{Path(name).stem}-{hashlib.sha256(raw).hexdigest()[:8]}{Path(name).suffix}"
+    target.write_bytes(raw)
+    return target.name
+
+
+# what an upload must start with, and what to say when it does not
+_FILES = {
+    "letterhead": (b"PK\x03\x04", "Word letterhead", "must be a Word .docx file (save it from Word as .docx)"),
+    "stationery": (b"%PDF", "stationery PDF", "must be a PDF file (export the one-page letterhead as PDF)"),
+}
+
+
+def lint_upload(state: State, name: str, raw: bytes) -> list[Problem]:
+    """The problems `lint-template` finds in an upload, read from a per-request folder removed at once."""
+    with tempfile.TemporaryDirectory(dir=state.work) as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(raw)
+        try:
+            return api.lint_template(path, name)
+        except InputError as exc:
+            return list(exc.problems)
+
+
+async def upload_file(request: Request) -> Response:
+    """A host's Word letterhead (.docx) or stationery (.pdf), at most 10 MiB, checked as `lint-template` checks it
+    and kept beside the logos; what is wrong with it is shown in its field's box, and then nothing is kept."""
+    state: State = request.app.state.s
+    key = request.path_params["kind"]
+    f = next((f for f in forms.uploads() if f.kind == "file" and f.key == key), None)
+    if f is None or key not in _FILES:
+        return PlainTextResponse("no such upload", status_code=404)
+    magic, what, wrong = _FILES[key]
+    name, stored, error = "", "", ""
+    try:
+        formdata = await checked_form(request, LIMITS[key])
+        # the form as it was (htmx posts it all): a refused upload leaves the field's file as it was
+        name, stored = str(formdata.get(f.path) or ""), str(formdata.get("_" + key) or "")
+        upload = formdata.get(f"{key}_file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            error = f"choose a {what} ({f.accept})"
+        else:
+            raw = await read_upload(upload, LIMITS[key], what)
+            given = safe_name(upload.filename, f.accept)
+            if not raw.startswith(magic):
+                error = f"{safe_name(upload.filename, '')}: {wrong}"
+            elif problems := await run_in_threadpool(lint_upload, state, given, raw):
+                error = "; ".join(str(p) for p in problems)
+            else:
+                name = stored = keep(state, given, raw)
+    except TooLarge as exc:  # shown in the box (an error status would not be swapped in)
+        error = str(exc)
+    return page(state, request, "_upload.html.j2", f=f, name=name, stored=stored, error=error)
 
 
 async def logo_image(request: Request) -> Response:
@@ -347,13 +404,13 @@ def run_build(state: State, values: dict[str, Any], route: str, lang: str, allow
     build_id = secrets.token_hex(8)
     folder = state.work / "builds" / build_id
     folder.mkdir(parents=True)
-    logo_key = values.get("_logo")
-    logo_name = values.get("host.logo")
-    if logo_key and logo_name:
-        source = inside(state.logos, str(logo_key))
-        if source is not None:
-            shutil.copyfile(source, folder / safe_name(str(logo_name), ""))
-            data["host"]["logo"] = safe_name(str(logo_name), "")
+    for f in forms.uploads():  # the uploaded logo, letterhead, stationery beside the placement, by their names
+        key, name = values.get("_" + f.key), values.get(f.path)
+        if key and name:
+            source = inside(state.logos, str(key))
+            if source is not None:
+                shutil.copyfile(source, folder / safe_name(str(name), f.accept))
+                data["host"][f.key] = safe_name(str(name), f.accept)
     placement = folder / "placement.yaml"
     placement.write_text(api.placement_yaml(data), encoding="utf-8")
     started = time.perf_counter()
@@ -393,7 +450,8 @@ async def build(request: Request) -> Response:
     state: State = request.app.state.s
     formdata = await checked_form(request, LIMITS["placement"])
     values = forms.values_of_form(formdata)
-    values["_logo"] = str(formdata.get("_logo") or "")
+    for f in forms.uploads():
+        values["_" + f.key] = str(formdata.get("_" + f.key) or "")
     route = str(formdata.get("_route") or "")
     lang = str(formdata.get("_lang") or "")
     if route not in ("", "auto", "s2", "x1", "both") or lang not in ("", "en", "zh", "en+zh"):
@@ -733,6 +791,7 @@ def create_app(config: Config) -> Starlette:
         Route("/store", store, methods=["POST"]),
         Route("/logo", logo, methods=["POST"]),
         Route("/logo/{name}", logo_image),
+        Route("/upload/{kind}", upload_file, methods=["POST"]),
         Route("/build", build, methods=["POST"]),
         Route("/pack/{id}/zip", pack_zip),
         Route("/pack/{id}/file/{rel:path}", pack_file),

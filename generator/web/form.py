@@ -1,5 +1,6 @@
 """The interview form, generated from the placement model's JSON schema and the wording in fields.yaml
-(labels, choice labels, when a part applies) plus the help texts and examples of `internpack init`'s files.
+(labels, choice labels, when a part applies, the files it uploads) plus the help texts and examples of
+`internpack init`'s files.
 
 The form only asks and carries values: form data becomes the same plain data (str/list/dict) the loader reads
 from a file, and the real `check` judges it."""
@@ -25,16 +26,23 @@ class Field:
     path: str
     zh: str
     en: str
-    kind: str  # text | textarea | lines | date | number | select | checkboxes | logo
+    kind: str  # text | textarea | lines | date | number | select | checkboxes | logo | file
     required: bool = False
     choices: tuple[tuple[str, str, str], ...] = ()  # (value, 中文, English)
     default: Any = None
     help: str = ""
     example: str = ""
+    accept: str = ""  # a file's suffix (kind file)
+    upload: tuple[str, ...] = ()  # the upload button's words (kind file): 中文, English
 
     @property
     def id(self) -> str:
         return "f-" + self.path
+
+    @property
+    def key(self) -> str:
+        """The last part of the path: for a logo or a file, the name of its upload and of its hidden field."""
+        return self.path.rsplit(".", 1)[-1]
 
     @property
     def error_id(self) -> str:
@@ -93,7 +101,7 @@ def _item(schema: dict[str, Any], path: str, node: dict[str, Any], required: boo
     words = wording()
     zh, en = words["labels"].get(path, [path, path])
     example, comment = api.init_notes().get(path, ("", ""))
-    comment = comment.replace("\n", " ")
+    comment = comment.replace("\n", " ") or words["uploads"].get(path, {}).get("help", "")
     node, _ = _resolve(schema, node)
     if node.get("type") == "object" or "properties" in node:
         must = set(node.get("required", ()))
@@ -101,8 +109,11 @@ def _item(schema: dict[str, Any], path: str, node: dict[str, Any], required: boo
         return Group(path, zh, en, items, words["when"].get(path), comment)
     default = node.get("default")
     choices: tuple[tuple[str, str, str], ...] = ()
+    upload = words["uploads"].get(path, {})  # a file the form uploads
     if path == "host.logo":
         kind, choices = "logo", ()
+    elif upload:
+        kind, choices = "file", ()
     elif node.get("type") == "array":
         enum = node.get("items", {}).get("enum")
         kind, choices = ("checkboxes", _choices(enum, path)) if enum else ("lines", ())
@@ -114,7 +125,8 @@ def _item(schema: dict[str, Any], path: str, node: dict[str, Any], required: boo
         kind, choices = "number", ()
     else:
         kind, choices = ("textarea" if path in words["multiline"] else "text"), ()
-    return Field(path, zh, en, kind, required, choices, default, comment, example)
+    button = (upload["zh"], upload["en"]) if upload else ()
+    return Field(path, zh, en, kind, required, choices, default, comment, example, upload.get("accept", ""), button)
 
 
 @functools.cache
@@ -144,10 +156,17 @@ def fields() -> Iterable[Field]:
         yield from walk(s.items)
 
 
+def uploads() -> list[Field]:
+    """The fields naming a file the form uploads (the logo, the letterhead, the stationery)."""
+    return [f for f in fields() if f.kind in ("logo", "file")]
+
+
 def applies(when: dict[str, Any] | None, values: dict[str, Any]) -> bool:
     if when is None:
         return True
     value = values.get(when["field"])
+    if when.get("given"):
+        return bool(str(value or "").strip())
     if value is None and when["field"] == "expenses.paid_by":
         value = "host"  # the model's default
     return value in when["in"]

@@ -1,5 +1,6 @@
-// internpack serve: show a part of the form only when it applies (data-when-field / data-when-in, from
-// fields.yaml). The server applies the same conditions to what it checks, saves and builds.
+// internpack serve: show a part of the form only when it applies (data-when-field / data-when-in, or
+// data-when-given: when that field is filled in; from fields.yaml). The server applies the same conditions to what
+// it checks, saves and builds.
 (function () {
   "use strict";
   function valueOf(form, name) {
@@ -11,12 +12,21 @@
   }
   function apply(form) {
     form.querySelectorAll("[data-when-field]").forEach(function (part) {
-      var allowed = part.getAttribute("data-when-in").split(" ");
-      part.hidden = allowed.indexOf(valueOf(form, part.getAttribute("data-when-field"))) < 0;
+      var value = valueOf(form, part.getAttribute("data-when-field"));
+      if (part.hasAttribute("data-when-given")) {
+        part.hidden = !value.trim();
+      } else {
+        part.hidden = part.getAttribute("data-when-in").split(" ").indexOf(value) < 0;
+      }
     });
   }
   document.addEventListener("change", function (event) {
     var form = event.target.form;
+    if (form) { apply(form); }
+  });
+  // an upload fills in its field's name (the stationery's margins then apply)
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
     if (form) { apply(form); }
   });
   // once the user has asked for a full check (or a build), every later check shows every problem
