@@ -150,7 +150,7 @@ def _pdf_files(
     pdf = renderers.pdf(comp.logo)
     pages = comp.routes[route]
     st = comp.stationery
-    on_stationery = stationery_css(st.margins.top, st.margins.right, st.margins.bottom, st.margins.left) if st else None
+    on_stationery = stationery_css(st.margins) if st else None
     order = [pages[0], comp.summary, *pages[1:]]  # cover, summary, checklist, letters
     names = ["", "summary.pdf" if with_summary else "", *(f"{route}/{p.id}.pdf" for p in pages[1:])]
     # the cover (one page) last: its contents give the page each document starts on
@@ -377,14 +377,13 @@ def _stationery(result: CheckResult, placement_dir: Path) -> Stationery | None:
     """The host's stationery (`host.stationery`, a one-page A4 PDF), checked (generator/stationery.py)."""
     from generator import loader
     from generator.model import StationeryMargins
-    from generator.stationery import Margins, prepare_stationery
+    from generator.stationery import prepare_stationery
 
     host = result.placement.host
     if not host.stationery:
         return None
-    m = host.stationery_margins or StationeryMargins()
     where = loader.where(result.source, ("host", "stationery"), "host.stationery")
-    return prepare_stationery(host.stationery, Margins(m.top, m.bottom, m.left, m.right), placement_dir, where)
+    return prepare_stationery(host.stationery, host.stationery_margins or StationeryMargins(), placement_dir, where)
 
 
 def _zip_folder(folder: Path, name: str, target: Path, day: Any) -> None:

@@ -21,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import InputError, Problem, shown
+
+if TYPE_CHECKING:
+    from generator.model import StationeryMargins
 
 MAX_BYTES = 10 * 1024 * 1024  # a one-page letterhead with a logo is well under 1 MB
 A4 = (595.276, 841.890)  # points
@@ -35,24 +37,14 @@ _MAX_OBJECTS = 20_000  # a letterhead has a few hundred; walking is bounded even
 
 
 @dataclass(frozen=True)
-class Margins:
-    """The printed areas of the stationery the first page's text keeps clear of, in millimetres."""
-
-    top: Decimal
-    bottom: Decimal
-    left: Decimal
-    right: Decimal
-
-
-@dataclass(frozen=True)
 class Stationery:
     name: str  # as the placement gives it
     data: bytes  # the checked PDF, with /Interpolate removed from its images
     sha256: str  # of the file as given
-    margins: Margins
+    margins: StationeryMargins  # what the first page's text keeps clear of
 
 
-def prepare_stationery(name: str, margins: Margins, placement_dir: Path, where: dict[str, Any]) -> Stationery:
+def prepare_stationery(name: str, margins: StationeryMargins, placement_dir: Path, where: dict[str, Any]) -> Stationery:
     """The stationery ``host.stationery`` = ``name`` names (relative to the placement's folder), checked, or
     InputError naming host.stationery: outside the folder, not a PDF, unreadable, too large, not one A4
     page, encrypted, or not PDF/A-safe (fonts not embedded, CMYK colour, transfer functions)."""
@@ -300,4 +292,4 @@ def _values(entries: Any) -> list[Any]:
     return list(entries.values()) if isinstance(entries, pikepdf.Dictionary) else []
 
 
-__all__ = ["A4", "MAX_BYTES", "Margins", "Stationery", "check", "prepare_stationery"]
+__all__ = ["A4", "MAX_BYTES", "Stationery", "check", "prepare_stationery"]

@@ -216,13 +216,14 @@ def _folios(renderer: PdfRenderer, labels: tuple[str, ...], raised: tuple[tuple[
     return renderer.write(stamps)
 
 
-def stationery_css(top: Any, right: Any, bottom: Any, left: Any) -> str:
+def stationery_css(margins: Any) -> str:
     """The first page of a host letter on the host's stationery (a PDF laid under it, Reader.lay_under()):
     its margins keep the text clear of the stationery's printed areas, the built-in letterhead is left out,
-    and the reference and page number sit at the top of the bottom margin, above a printed footer."""
-    top_aligned = "vertical-align: top; padding-top: 1.5mm;"
+    and the reference and page number sit at the top of the bottom margin, above a printed footer.
+    ``margins``: host.stationery_margins (mm)."""
+    m, top_aligned = margins, "vertical-align: top; padding-top: 1.5mm;"
     return (
-        f"@page :first {{ margin: {top}mm {right}mm {bottom}mm {left}mm;"
+        f"@page :first {{ margin: {m.top}mm {m.right}mm {m.bottom}mm {m.left}mm;"
         f" @bottom-left {{ {top_aligned} }} @bottom-center {{ {top_aligned} }} }}"
         ".letterhead { display: none; }"
     )
