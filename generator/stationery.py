@@ -18,7 +18,6 @@ design tool breaks in practice.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +37,7 @@ _MAX_OBJECTS = 20_000  # a letterhead has a few hundred; walking is bounded even
 
 @dataclass(frozen=True)
 class Stationery:
-    name: str  # as the placement gives it
     data: bytes  # the checked PDF, with /Interpolate removed from its images
-    sha256: str  # of the file as given
     margins: StationeryMargins  # what the first page's text keeps clear of
 
 
@@ -69,12 +66,12 @@ def prepare_stationery(name: str, margins: StationeryMargins, placement_dir: Pat
     problems, data = check(raw)
     if problems:
         raise InputError([Problem(f"{shown(name)} {message}", hint=hint, **where) for message, hint in problems])
-    return Stationery(name, data, hashlib.sha256(raw).hexdigest(), margins)
+    return Stationery(data, margins)
 
 
 def check(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
     """(problems as (what is wrong, how to fix it), the PDF to lay under the letters). The PDF is the file
-    itself, or a copy of it reduced to its one page with /Interpolate removed from its images."""
+    itself, or a copy of it with /Interpolate removed from its images."""
     import pikepdf
 
     if b"%PDF-" not in raw[:1024]:
