@@ -64,7 +64,6 @@ _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 def _fetcher(allowed: dict[str, Path]) -> Any:
     """A URL fetcher that serves the allowed files and refuses everything else (no network, no other file)."""
-    _weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OnlyAllowed(URLFetcher):  # type: ignore[misc]
